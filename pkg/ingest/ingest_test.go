@@ -124,7 +124,9 @@ func TestSubmitOverloadedByBytes(t *testing.T) {
 	w := &blockingWriter{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	p, _ := New(w, Options{MaxInflightRows: 1000, MaxInflightBytes: 100})
 	done := make(chan error, 1)
-	go func() { done <- p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 90) }()
+	go func() {
+		done <- p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 90)
+	}()
 	<-w.entered
 	if err := p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 20); !errors.Is(err, store.ErrOverloaded) {
 		t.Fatalf("error = %v, want ErrOverloaded", err)
