@@ -3,6 +3,8 @@
 package depsprobe
 
 import (
+	_ "github.com/ClickHouse/clickhouse-go/v2"
+	_ "github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	_ "github.com/apache/arrow-go/v18/arrow"
 	_ "github.com/apache/arrow-go/v18/arrow/array"
 	_ "github.com/apache/arrow-go/v18/arrow/ipc"
@@ -13,6 +15,13 @@ import (
 	_ "github.com/apache/arrow-go/v18/parquet/pqarrow"
 	_ "github.com/duckdb/duckdb-go/v2"
 	_ "github.com/gorilla/mux"
+	_ "github.com/grafana/grafana-plugin-sdk-go/backend"
+	_ "github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	_ "github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	_ "github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+	_ "github.com/grafana/grafana-plugin-sdk-go/data"
+	_ "github.com/grafana/grafana-plugin-sdk-go/experimental/datasourcetest"
+	_ "github.com/hashicorp/go-plugin"
 	_ "github.com/magefile/mage/mg"
 	_ "github.com/magefile/mage/sh"
 	_ "github.com/prometheus/client_golang/prometheus"
