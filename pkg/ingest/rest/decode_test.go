@@ -67,7 +67,7 @@ func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 func TestDecodeWholeRequestErrors(t *testing.T) {
 	tests := []struct {
 		name, body, want string
-		field          string
+		field            string
 	}{
 		{"empty", "", "empty body", ""},
 		{"syntax", `[{"timestamp": 1,}]`, "malformed JSON", ""},
