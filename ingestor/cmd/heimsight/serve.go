@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
+
+	"github.com/heimsight/heimsight/ingestor/api"
+	"github.com/heimsight/heimsight/ingestor/otlp"
+	"github.com/heimsight/heimsight/pkg/config"
+	"github.com/heimsight/heimsight/pkg/ingest"
+	"github.com/heimsight/heimsight/pkg/store"
+	"github.com/heimsight/heimsight/pkg/store/embedded"
+)
+
+// shutdownTimeout bounds how long in-flight requests may take to finish after a signal.
+const shutdownTimeout = 30 * time.Second
+
+// serve runs the server until ctx is cancelled (SIGINT/SIGTERM), then stops accepting, drains
+// in-flight requests and closes the store, which flushes.
+func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: opts.LogLevel}))
+	slog.SetDefault(log)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	st, err := openStore(opts, log, reg)
+	if err != nil {
+		return err
+	}
+	closeStore := func() error {
+		if err := st.Close(); err != nil {
+			return fmt.Errorf("cannot close store: %w", err)
+		}
+		return nil
+	}
+
+	po := ingest.DefaultOptions()
+	po.MaxInflightBytes = max(po.MaxInflightBytes, 4*opts.MaxRequestBytes)
+	po.Registerer = reg
+	pipeline, err := ingest.New(st, po)
+	if err != nil {
+		return errors.Join(err, closeStore())
+	}
+	oo := otlp.DefaultOptions()
+	oo.Pipeline, oo.MaxRequestBytes, oo.Logger = pipeline, opts.MaxRequestBytes, log
+	otlpHTTP, err := otlp.NewHTTP(oo)
+	if err != nil {
+		return errors.Join(err, closeStore())
+	}
+	grpcServer, err := otlp.NewGRPCServer(oo)
+	if err != nil {
+		return errors.Join(err, closeStore())
+	}
+	restAPI, err := api.New(api.Options{
+		Pipeline: pipeline, OTLP: otlpHTTP, Query: newQuerier(st, opts), Gatherer: reg,
+		Version: version, Backend: st.Backend(), MaxRequestBytes: opts.MaxRequestBytes, Logger: log,
+	})
+	if err != nil {
+		return errors.Join(err, closeStore())
+	}
+
+	var lc net.ListenConfig
+	listen := func(port int) (net.Listener, error) {
+		l, err := lc.Listen(ctx, "tcp", opts.ListenAddr(port))
+		if err != nil {
+			return nil, fmt.Errorf("cannot listen on %s: %w", opts.ListenAddr(port), err)
+		}
+		return l, nil
+	}
+	var listeners []net.Listener
+	closeListeners := func() {
+		for _, l := range listeners {
+			l.Close()
+		}
+	}
+	for _, port := range []int{opts.Port, opts.GRPCPort, opts.OTLPHTTPPort} {
+		l, err := listen(port)
+		if err != nil {
+			closeListeners()
+			return errors.Join(err, closeStore())
+		}
+		listeners = append(listeners, l)
+	}
+	restL, grpcL, otlpL := listeners[0], listeners[1], listeners[2]
+
+	restServer := newHTTPServer(restAPI, opts.QueryTimeout+10*time.Second, log)
+	otlpServer := newHTTPServer(otlpHTTP.Handler(), time.Minute, log)
+
+	errc := make(chan error, 3)
+	go func() { errc <- serveHTTP("REST", restServer, restL) }()
+	go func() { errc <- serveHTTP("OTLP/HTTP", otlpServer, otlpL) }()
+	go func() {
+		if err := grpcServer.Serve(grpcL); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			errc <- fmt.Errorf("cannot serve OTLP/gRPC: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	// One parsable line with the real addresses, so that port 0 is usable by scripts and tests.
+	log.Info("listening", "rest", restL.Addr().String(), "grpc", grpcL.Addr().String(),
+		"otlp_http", otlpL.Addr().String(), "storage", st.Backend(), "version", version)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", shutdownTimeout)
+	case runErr = <-errc:
+		log.Error("server failed, shutting down", "err", runErr)
+	}
+	restAPI.SetStopping()
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		grpcServer.GracefulStop()
+		close(done)
+	}()
+	if err := restServer.Shutdown(sctx); err != nil {
+		log.Warn("REST requests did not finish in time", "err", err)
+	}
+	if err := otlpServer.Shutdown(sctx); err != nil {
+		log.Warn("OTLP/HTTP requests did not finish in time", "err", err)
+	}
+	select {
+	case <-done:
+	case <-sctx.Done():
+		log.Warn("OTLP/gRPC requests did not finish in time")
+		grpcServer.Stop()
+		<-done
+	}
+	if err := closeStore(); err != nil {
+		return errors.Join(runErr, err)
+	}
+	log.Info("stopped")
+	return runErr
+}
+
+func openStore(opts config.Options, log *slog.Logger, reg prometheus.Registerer) (store.Store, error) {
+	switch opts.Storage {
+	case config.StorageEmbedded:
+		eo := embedded.DefaultOptions(opts.DataDir)
+		eo.Logger, eo.Registerer = log, reg
+		eo.MaxQueryRows = opts.QueryMaxRows
+		st, err := embedded.Open(eo)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open embedded store in %s: %w", opts.DataDir, err)
+		}
+		return st, nil
+	case config.StorageClickHouse:
+		return nil, errors.New("cannot open store: HEIMSIGHT_STORAGE=clickhouse is not yet supported; use embedded")
+	}
+	return nil, fmt.Errorf("cannot open store: unknown HEIMSIGHT_STORAGE %q", opts.Storage)
+}
+
+func newHTTPServer(h http.Handler, writeTimeout time.Duration, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
+
+func serveHTTP(name string, s *http.Server, l net.Listener) error {
+	if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("cannot serve %s: %w", name, err)
+	}
+	return nil
+}
