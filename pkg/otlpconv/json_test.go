@@ -1,0 +1,10 @@
+package otlpconv
+
+
+
+type jsonCase struct {
+	sig  Signal
+	body string
+}
+
+func jsonCases() []jsonCase { return nil }
