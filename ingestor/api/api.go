@@ -96,15 +96,17 @@ func (a *API) routes() *mux.Router {
 		r.Handle(otlp.PathMetrics, a.opts.OTLP.Metrics())
 		r.Handle(otlp.PathTraces, a.opts.OTLP.Traces())
 	}
-	v1 := r.PathPrefix("/api/v1").Subrouter()
-	v1.HandleFunc("/logs", a.ingest(ingest.Logs)).Methods(http.MethodPost)
-	v1.HandleFunc("/metrics", a.ingest(ingest.Metrics)).Methods(http.MethodPost)
-	v1.HandleFunc("/traces", a.ingest(ingest.Traces)).Methods(http.MethodPost)
-	v1.HandleFunc("/logs", a.listLogs).Methods(http.MethodGet)
-	v1.HandleFunc("/metrics", a.listMetrics).Methods(http.MethodGet)
-	v1.HandleFunc("/traces", a.listSpans).Methods(http.MethodGet)
-	v1.HandleFunc("/traces/{trace_id}", a.getTrace).Methods(http.MethodGet)
-	v1.HandleFunc("/query", a.query).Methods(http.MethodPost)
+	// Full paths on the root router: gorilla/mux subrouters answer 404 instead of 405 on a
+	// method mismatch.
+	const v1 = "/api/v1"
+	r.HandleFunc(v1+"/logs", a.ingest(ingest.Logs)).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/metrics", a.ingest(ingest.Metrics)).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/traces", a.ingest(ingest.Traces)).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/logs", a.listLogs).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/metrics", a.listMetrics).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/traces", a.listSpans).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/traces/{trace_id}", a.getTrace).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/query", a.query).Methods(http.MethodPost)
 	return r
 }
 

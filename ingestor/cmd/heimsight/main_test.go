@@ -1,0 +1,106 @@
+//go:build duckdb_arrow
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(kv map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+}
+
+func TestSubcommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, env(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "heimsight ") {
+		t.Fatalf("version: %d %q %q", code, out.String(), errOut.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, env(nil), &out, &errOut); code != 2 {
+		t.Fatalf("unknown command exit = %d", code)
+	}
+	errOut.Reset()
+	code := run(context.Background(), []string{"serve"}, env(map[string]string{"HEIMSIGHT_STORAGE": "clickhouse"}), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "not yet supported") {
+		t.Fatalf("clickhouse: exit %d, %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"serve", "--port", "x"}, env(nil), &out, &errOut); code != 2 {
+		t.Fatalf("bad flag exit = %d", code)
+	}
+	errOut.Reset()
+	// Nothing listens on port 1.
+	code = run(context.Background(), []string{"health", "--api-url", "http://127.0.0.1:1"}, env(nil), &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "cannot reach") {
+		t.Fatalf("health against nothing: exit %d, %q", code, errOut.String())
+	}
+}
+
+var listenRe = regexp.MustCompile(`msg=listening rest=(\S+) grpc=(\S+) otlp_http=(\S+)`)
+
+func TestServeAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	vars := map[string]string{
+		"HEIMSIGHT_HOST": "127.0.0.1", "HEIMSIGHT_PORT": "0", "HEIMSIGHT_GRPC_PORT": "0",
+		"HEIMSIGHT_OTLP_HTTP_PORT": "0", "HEIMSIGHT_DATA_DIR": t.TempDir(),
+	}
+	var logs syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), &logs, &logs) }()
+	var m []string
+	for deadline := time.Now().Add(30 * time.Second); m == nil; {
+		if m = listenRe.FindStringSubmatch(logs.String()); m == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("no listening line:\n%s", logs.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for _, addr := range m[1:] {
+		if strings.HasSuffix(addr, ":0") {
+			t.Fatalf("listening line reports port 0: %s", m[0])
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"health"}, env(map[string]string{"HEIMSIGHT_API_URL": "http://" + m[1]}), &out, &errOut); code != 0 {
+		t.Fatalf("health: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "status=ok") || !strings.Contains(out.String(), "storage=embedded") {
+		t.Fatalf("health output %q", out.String())
+	}
+	cancel() // what SIGTERM does
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exit %d:\n%s", code, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if !strings.Contains(logs.String(), "msg=stopped") {
+		t.Fatalf("no clean stop in logs:\n%s", logs.String())
+	}
+}
