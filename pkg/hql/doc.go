@@ -1,0 +1,29 @@
+// Package hql is Heimsight's query language front end: a SQL subset over logical tables
+// (logs, spans, metrics and the aggregation tiers).
+//
+// The pipeline is Parse (lexer and recursive-descent parser to a sealed syntax tree whose
+// nodes carry positions and print back to equivalent HQL), then Plan (names resolved against a
+// Catalog, types checked against the one function table, Grafana macros replaced by values
+// from Params, time range extracted for partition pruning, LIMIT policy applied). Emitters for
+// each backend SQL dialect live in hql/dialect/...; they read the plan and the function table.
+//
+// Code that builds queries (REST filters, Grafana builder queries, template variables, ad hoc
+// filters) constructs trees with the helpers in build.go rather than concatenating text, so
+// every query goes through the same checks and user values always stay literals.
+//
+// Language summary:
+//
+//	SELECT [DISTINCT] expr [AS alias], ... FROM table
+//	  [WHERE cond] [GROUP BY expr, ...] [HAVING cond]
+//	  [ORDER BY expr [ASC|DESC], ...] [LIMIT n [OFFSET m]]
+//
+// Expressions: 'strings', 42, 1.5, TRUE, NULL, durations (5m, 1h30m, 250ms), columns,
+// map access (attributes['http.method']), + - * / % ||, comparisons, AND OR NOT,
+// IN (...), BETWEEN, LIKE, ILIKE, IS [NOT] NULL, CASE, body CONTAINS 'text' (case-insensitive
+// substring), s =~ 'regexp' and s !~ 'regexp' (RE2), function calls (see Functions), and the
+// macros $__timeFilter(col), $__timeFrom, $__timeTo, $__interval, $__interval_ms and
+// $__timeGroup(col, interval). Timestamps compare with RFC 3339 strings; timestamp ± duration
+// and now() are supported. '/' always divides as floats and yields NULL for a zero divisor.
+//
+// This package imports no database package and nothing outside the standard library.
+package hql

@@ -1,0 +1,146 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/heimsight/heimsight/pkg/hql"
+	"github.com/heimsight/heimsight/pkg/hql/dialect/clickhouse"
+	"github.com/heimsight/heimsight/pkg/hql/dialect/duckdb"
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+// Defaults used when Engine fields are zero.
+const (
+	DefaultMaxRows = 10000
+	DefaultTimeout = 30 * time.Second
+)
+
+// EmitFunc renders a plan for one dialect.
+type EmitFunc func(p *hql.QueryPlan, source store.TableSource) (string, []any, error)
+
+// Emitters maps a store dialect name to its emitter.
+var Emitters = map[string]EmitFunc{
+	duckdb.Name:     duckdb.Emit,
+	clickhouse.Name: clickhouse.Emit,
+}
+
+// Engine runs HQL against a store. The zero values of the limits mean the package defaults.
+// Safe for concurrent use once configured.
+type Engine struct {
+	Store   store.Querier
+	Catalog *hql.Catalog // nil: hql.DefaultCatalog()
+	// DefaultLimit is the LIMIT of a query without one (0: hql.DefaultLimit).
+	DefaultLimit int
+	// MaxRows caps both any LIMIT and the rows the store returns (HEIMSIGHT_QUERY_MAX_ROWS;
+	// 0: DefaultMaxRows).
+	MaxRows int
+	// Timeout bounds one query (HEIMSIGHT_QUERY_TIMEOUT; 0: DefaultTimeout).
+	Timeout time.Duration
+}
+
+// Response is a query result with what a client needs to render it.
+type Response struct {
+	// Result holds the rows; the caller must Release it.
+	Result *store.Result
+	// Columns are the output columns with their HQL types, in result order.
+	Columns []hql.OutputColumn
+	// Plan is the checked query (table, time range, effective LIMIT).
+	Plan    *hql.QueryPlan
+	Elapsed time.Duration
+}
+
+// Release frees the result. Safe on nil.
+func (r *Response) Release() {
+	if r != nil {
+		r.Result.Release()
+	}
+}
+
+// Error is a query the user got wrong (syntax, names, types, unbuilt tiers). It unwraps to the
+// *hql.Error with position and expectation, and to store.ErrInvalidQuery so protocol layers map
+// it to 400 without knowing about HQL.
+type Error struct {
+	Err *hql.Error
+}
+
+func (e *Error) Error() string   { return "invalid query: " + e.Err.Error() }
+func (e *Error) Unwrap() []error { return []error{e.Err, store.ErrInvalidQuery} }
+
+func userError(err error) error {
+	var he *hql.Error
+	if errors.As(err, &he) {
+		return &Error{Err: he}
+	}
+	return err
+}
+
+// Run parses and runs src.
+func (e *Engine) Run(ctx context.Context, src string, p hql.Params) (*Response, error) {
+	stmt, err := hql.Parse(src)
+	if err != nil {
+		return nil, userError(err)
+	}
+	return e.RunSelect(ctx, stmt, p)
+}
+
+// Prepare plans stmt with the engine's catalog and limits and returns the store query to run,
+// without running it (for EXPLAIN-like tooling and tests).
+func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store.Query, error) {
+	if e.Store == nil {
+		return nil, nil, fmt.Errorf("cannot run query: no store")
+	}
+	emit, ok := Emitters[e.Store.Dialect()]
+	if !ok {
+		return nil, nil, fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
+	}
+	cat := e.Catalog
+	if cat == nil {
+		cat = hql.DefaultCatalog()
+	}
+	maxRows := e.MaxRows
+	if maxRows <= 0 {
+		maxRows = DefaultMaxRows
+	}
+	if p.DefaultLimit == 0 {
+		p.DefaultLimit = e.DefaultLimit
+	}
+	if p.MaxLimit == 0 || p.MaxLimit > maxRows {
+		p.MaxLimit = maxRows
+	}
+	plan, err := hql.Plan(stmt, cat, p)
+	if err != nil {
+		return nil, nil, userError(err)
+	}
+	q := &store.Query{
+		Build:   func(src store.TableSource) (string, []any, error) { return emit(plan, src) },
+		Tables:  []store.TableScan{{Table: plan.Table.Name, From: plan.From, To: plan.To}},
+		MaxRows: maxRows,
+	}
+	return plan, q, nil
+}
+
+// RunSelect runs a query built as a syntax tree (REST filters, builder queries).
+func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) (*Response, error) {
+	start := time.Now()
+	plan, q, err := e.Prepare(stmt, p)
+	if err != nil {
+		return nil, err
+	}
+	timeout := e.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res, err := e.Store.Query(ctx, q)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
+			return nil, fmt.Errorf("cannot run query: exceeded %v: %w", timeout, store.ErrQueryLimit)
+		}
+		return nil, fmt.Errorf("cannot run query: %w", err)
+	}
+	return &Response{Result: res, Columns: plan.Columns, Plan: plan, Elapsed: time.Since(start)}, nil
+}
