@@ -1,0 +1,8 @@
+//go:build duckdb_arrow
+
+package embedded
+
+func (s *Store) compactLoop() {
+	defer s.wg.Done()
+	<-s.stop
+}
