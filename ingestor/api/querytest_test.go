@@ -2,6 +2,9 @@
 
 package api
 
-import "github.com/heimsight/heimsight/pkg/store"
+import (
+	"github.com/heimsight/heimsight/pkg/query"
+	"github.com/heimsight/heimsight/pkg/store"
+)
 
-func testQuerier(st store.Store) Querier { return nil }
+func testQuerier(st store.Store) Querier { return &query.Engine{Store: st} }

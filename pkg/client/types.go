@@ -27,6 +27,8 @@ type ErrorDetail struct {
 	Field   string `json:"field,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Column  int    `json:"column,omitempty"`
+	// Expected lists what an HQL parser wanted at Line:Column, for syntax errors.
+	Expected []string `json:"expected,omitempty"`
 }
 
 // QueryRequest is the body of POST /api/v1/query.

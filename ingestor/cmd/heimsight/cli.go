@@ -51,7 +51,7 @@ func (q *queryFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&q.interval, "interval", "", "$__interval, a Go duration")
 }
 
-func query(ctx context.Context, opts config.Options, qf queryFlags, hql string, stdout, stderr io.Writer) int {
+func runQuery(ctx context.Context, opts config.Options, qf queryFlags, hql string, stdout, stderr io.Writer) int {
 	switch qf.format {
 	case "table", "json", "csv":
 	default:

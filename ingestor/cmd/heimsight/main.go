@@ -90,6 +90,6 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 			fmt.Fprintf(stderr, "heimsight query: want exactly one HQL argument, got %d\n", len(rest))
 			return 2
 		}
-		return query(ctx, opts, qf, rest[0], stdout, stderr)
+		return runQuery(ctx, opts, qf, rest[0], stdout, stderr)
 	}
 }
