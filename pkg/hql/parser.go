@@ -62,6 +62,9 @@ type parser struct {
 	lx    *lexer
 	tok   Token
 	depth int
+	// bareAlias is the alias of the last select item when written without AS, so that
+	// "SELECT a FORM logs" can be reported at the misspelt keyword.
+	bareAlias Token
 }
 
 func (p *parser) advance() error {
@@ -162,6 +165,10 @@ func (p *parser) parseSelect() (*Select, error) {
 		}
 	}
 	if !p.isKw("FROM") {
+		// "SELECT a FORM logs" reads FORM as an alias; point at the misspelt keyword instead.
+		if a := p.bareAlias; a.Kind == TokIdent && p.tok.Kind == TokIdent && len(suggest(a.Text, []string{"FROM"})) > 0 {
+			p.tok = a
+		}
 		return nil, p.unexpected("','", "FROM")
 	}
 	if err := p.advance(); err != nil {
@@ -259,6 +266,7 @@ func (p *parser) parseCount() (*Count, error) {
 
 func (p *parser) parseSelectItem() (*SelectItem, error) {
 	at := p.tok.Pos
+	p.bareAlias = Token{}
 	if p.isOp("*") {
 		if err := p.advance(); err != nil {
 			return nil, err
@@ -281,7 +289,7 @@ func (p *parser) parseSelectItem() (*SelectItem, error) {
 		return it, p.advance()
 	}
 	if p.tok.Kind == TokIdent || p.tok.Kind == TokQuotedIdent {
-		it.Alias = p.tok.Text
+		it.Alias, p.bareAlias = p.tok.Text, p.tok
 		return it, p.advance()
 	}
 	return it, nil
@@ -684,6 +692,9 @@ func (p *parser) parseCase() (Expr, error) {
 	}
 	defer p.leave()
 	var err error
+	if p.isKw("END") || p.isKw("ELSE") {
+		return nil, p.unexpected("WHEN")
+	}
 	if !p.isKw("WHEN") {
 		if c.Operand, err = p.parseExpr(); err != nil {
 			return nil, err

@@ -1,0 +1,1 @@
+SELECT `logs_1day_counts`.`timestamp` AS `timestamp`, `logs_1day_counts`.`level` AS `level`, `logs_1day_counts`.`service` AS `service`, `logs_1day_counts`.`pattern` AS `pattern`, `logs_1day_counts`.`count` AS `count` FROM {source:logs_1day_counts} AS `logs_1day_counts` WHERE `logs_1day_counts`.`level` = 'error' LIMIT 30

@@ -1,0 +1,1 @@
+SELECT "metrics_1hour"."timestamp" AS "timestamp", "metrics_1hour"."avg" AS "avg" FROM {source:metrics_1hour} AS "metrics_1hour" WHERE "metrics_1hour"."name" = 'cpu_usage' LIMIT 100

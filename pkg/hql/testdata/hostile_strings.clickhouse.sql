@@ -1,0 +1,2 @@
+SELECT `logs`.`body` AS `body` FROM {source:logs} AS `logs` WHERE (((((((`logs`.`body` = ?) OR (`logs`.`body` = ?)) OR (`logs`.`body` = ?)) OR (`logs`.`service` = ?)) OR (`logs`.`body` = ?)) OR (`logs`.`body` = ?)) OR (`logs`.`body` = ?)) OR (if(mapContains(`logs`.`attributes`, ?), `logs`.`attributes`[?], NULL) = ?) LIMIT 1000
+-- args: ["x'; DROP TABLE logs; --","\\","\\\\'","a`b\"c","?","$1","line\nbreak\ttab","it's","it's","/* no */"]

@@ -1,0 +1,2 @@
+SELECT fromUnixTimestamp64Nano(toInt64(intDiv(toUnixTimestamp64Nano(`logs`.`timestamp`), 60000000000) * 60000000000), 'UTC') AS `minute`, `logs`.`severity_text` AS `severity_text`, count() AS `count(*)` FROM {source:logs} AS `logs` WHERE `logs`.`timestamp` >= fromUnixTimestamp64Nano(toInt64(1703988000000000000), 'UTC') GROUP BY fromUnixTimestamp64Nano(toInt64(intDiv(toUnixTimestamp64Nano(`logs`.`timestamp`), 60000000000) * 60000000000), 'UTC'), `logs`.`severity_text` ORDER BY `minute` ASC NULLS LAST, `severity_text` ASC NULLS LAST LIMIT 1000
+-- args: null

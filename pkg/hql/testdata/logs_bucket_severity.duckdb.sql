@@ -1,0 +1,2 @@
+SELECT make_timestamp_ns((epoch_ns("logs"."timestamp") // 60000000000) * 60000000000) AS "minute", "logs"."severity_text" AS "severity_text", count(*) AS "count(*)" FROM {source:logs} AS "logs" WHERE "logs"."timestamp" >= make_timestamp_ns(1703988000000000000) GROUP BY make_timestamp_ns((epoch_ns("logs"."timestamp") // 60000000000) * 60000000000), "logs"."severity_text" ORDER BY "minute" ASC NULLS LAST, "severity_text" ASC NULLS LAST LIMIT 1000
+-- args: null

@@ -1,0 +1,2 @@
+SELECT CASE WHEN `logs`.`severity_number` >= ? THEN ? WHEN `logs`.`severity_number` >= ? THEN ? ELSE ? END AS `health`, CASE WHEN `logs`.`trace_id` = ? THEN ? ELSE ? END AS `traced`, count() AS `n` FROM {source:logs} AS `logs` GROUP BY CASE WHEN `logs`.`severity_number` >= ? THEN ? WHEN `logs`.`severity_number` >= ? THEN ? ELSE ? END, CASE WHEN `logs`.`trace_id` = ? THEN ? ELSE ? END HAVING count() > ? ORDER BY `n` DESC NULLS LAST LIMIT 1000
+-- args: [17,"bad",13,"meh","ok","","untraced","traced",17,"bad",13,"meh","ok","","untraced","traced",0]

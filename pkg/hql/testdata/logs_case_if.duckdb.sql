@@ -1,0 +1,2 @@
+SELECT CASE WHEN "logs"."severity_number" >= $1 THEN $2 WHEN "logs"."severity_number" >= $3 THEN $4 ELSE $5 END AS "health", CASE WHEN "logs"."trace_id" = $6 THEN $7 ELSE $8 END AS "traced", count(*) AS "n" FROM {source:logs} AS "logs" GROUP BY CASE WHEN "logs"."severity_number" >= $1 THEN $2 WHEN "logs"."severity_number" >= $3 THEN $4 ELSE $5 END, CASE WHEN "logs"."trace_id" = $6 THEN $7 ELSE $8 END HAVING count(*) > $9 ORDER BY "n" DESC NULLS LAST LIMIT 1000
+-- args: [17,"bad",13,"meh","ok","","untraced","traced",0]

@@ -1,0 +1,2 @@
+SELECT DISTINCT `logs`.`service` AS `service`, CASE WHEN `logs`.`severity_number` = 0 THEN lowerUTF8(`logs`.`severity_text`) WHEN `logs`.`severity_number` <= 4 THEN 'trace' WHEN `logs`.`severity_number` <= 8 THEN 'debug' WHEN `logs`.`severity_number` <= 12 THEN 'info' WHEN `logs`.`severity_number` <= 16 THEN 'warn' WHEN `logs`.`severity_number` <= 20 THEN 'error' ELSE 'fatal' END AS `level` FROM {source:logs} AS `logs` ORDER BY `service` ASC NULLS LAST, `level` ASC NULLS LAST LIMIT 1000
+-- args: null

@@ -1,0 +1,1 @@
+SELECT DISTINCT service, level FROM logs ORDER BY service, level

@@ -1,0 +1,1 @@
+SELECT `logs`.`body` AS `body` FROM {source:logs} AS `logs` WHERE (((`logs`.`body` LIKE 'GET /api/%') OR (`logs`.`body` ILIKE '%error%')) OR (match(`logs`.`body`, '(?i)conn(ection)? refused'))) OR ((NOT match(`logs`.`body`, '^health')) AND (`logs`.`trace_id` != '')) LIMIT 1000

@@ -1,0 +1,1 @@
+SELECT "logs"."body" AS "body" FROM {source:logs} AS "logs" WHERE ((("logs"."body" LIKE 'GET /api/%' ESCAPE '\') OR ("logs"."body" ILIKE '%error%' ESCAPE '\')) OR (regexp_matches("logs"."body", '(?i)conn(ection)? refused'))) OR ((NOT regexp_matches("logs"."body", '^health')) AND ("logs"."trace_id" != '')) LIMIT 1000

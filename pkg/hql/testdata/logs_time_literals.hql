@@ -1,0 +1,1 @@
+SELECT count(*) FROM logs WHERE timestamp BETWEEN '2024-01-01T00:00:00Z' AND '2024-01-01T12:00:00.123456789Z' AND observed_timestamp > '2024-01-01'

@@ -1,0 +1,2 @@
+SELECT `metrics`.`timestamp` AS `timestamp`, `metrics`.`name` AS `name`, `metrics`.`count` AS `count`, `metrics`.`sum` AS `sum`, `metrics`.`min` AS `min`, `metrics`.`max` AS `max`, `metrics`.`bucket_counts` AS `bucket_counts`, `metrics`.`explicit_bounds` AS `explicit_bounds` FROM {source:metrics} AS `metrics` WHERE (`metrics`.`type` = ?) AND ((`metrics`.`sum` / nullIf(`metrics`.`count`, 0)) > ?) LIMIT 50
+-- args: ["histogram",0.5]

@@ -1,0 +1,1 @@
+SELECT 60000 AS `ms`, toFloat64OrNull(toString(if(mapContains(`metrics`.`attributes`, 'x'), `metrics`.`attributes`['x'], NULL))) AS `x`, toInt64OrNull(toString(if(mapContains(`metrics`.`attributes`, 'y'), `metrics`.`attributes`['y'], NULL))) AS `y`, toString(`metrics`.`value`) AS `s` FROM {source:metrics} AS `metrics` LIMIT 1

@@ -1,0 +1,1 @@
+SELECT count(*) AS "count(*)" FROM {source:metrics} AS "metrics" WHERE (((("metrics"."value" IS NULL) OR ("metrics"."is_monotonic" = TRUE)) OR (NOT ("metrics"."is_monotonic"))) OR ("metrics"."value" IN (1, CAST(2.5 AS DOUBLE), NULL))) OR (nullif("metrics"."unit", '') IS NULL) LIMIT 1000

@@ -1,0 +1,1 @@
+SELECT service AS "Service Name", count(*) AS "it's `odd`" FROM logs GROUP BY service ORDER BY "Service Name"

@@ -1,0 +1,2 @@
+SELECT make_timestamp_ns((epoch_ns("spans"."timestamp") // 300000000000) * 300000000000) AS "t", "spans"."service" AS "service", count_if("spans"."status_code" = $1) / nullif(count(*), 0) AS "error_rate" FROM {source:spans} AS "spans" WHERE ("spans"."timestamp" >= make_timestamp_ns(1704067200000000000)) AND ("spans"."timestamp" <= make_timestamp_ns(1704070800000000000)) GROUP BY make_timestamp_ns((epoch_ns("spans"."timestamp") // 300000000000) * 300000000000), "spans"."service" ORDER BY "t" ASC NULLS LAST LIMIT 1000
+-- args: ["Error"]

@@ -1,0 +1,2 @@
+SELECT "spans"."timestamp" AS "timestamp", "spans"."end_timestamp" AS "end_timestamp", epoch_ns("spans"."end_timestamp") - epoch_ns("spans"."timestamp") AS "took", "spans"."duration_ns" AS "duration_ns", "spans"."span_id" AS "span_id", "spans"."parent_span_id" AS "parent_span_id", "spans"."name" AS "name", "spans"."events" AS "events", "spans"."links" AS "links" FROM {source:spans} AS "spans" WHERE "spans"."trace_id" = $1 ORDER BY "timestamp" ASC NULLS LAST LIMIT 1000
+-- args: ["4bf92f3577b34da6a3ce929d0e0e4736"]
