@@ -48,13 +48,17 @@ type wireDec struct {
 	rej   rejections
 	flags uint8 // problems of the item being decoded (flagBadUTF8, flagTooDeep)
 
-	// scratch is a stack of attributes being decoded: an item pushes its attributes, nested
-	// lists (kvlist values, span events) push theirs above and pop them when done.
+	// slab backs the attribute lists of items so that a request costs a few large
+	// allocations instead of one per list (see listBegin).
+	slab      []model.KeyValue
+	slabGen   int // incremented when slab is replaced
+	listStart int // start of the open list in slab
+	pushed    int // attributes pushed on the slab, to size the next one
+	// itemsTotal is the number of items in the request (an upper bound), itemsDone those
+	// decoded so far.
+	itemsTotal, itemsDone int
+	// scratch is a stack for lists nested in kvlist values.
 	scratch []model.KeyValue
-	// slab backs finished attribute lists so that a request costs a few large allocations
-	// instead of one per list.
-	slab     []model.KeyValue
-	slabNext int
 
 	raws [][]byte // raw events, links, exemplars or quantiles of the item being decoded
 	raw2 [][]byte
@@ -229,28 +233,77 @@ func (d *wireDec) countPath(b []byte, path ...protowire.Number) (int, error) {
 	return n, nil
 }
 
-const slabMin, slabMax = 256, 8192
+// Attribute lists of items (records, spans, points, their events, links and exemplars, and
+// resources and scopes) are decoded straight into the slab: one list at a time is open, at its
+// top. Lists nested in kvlist values are decoded on the scratch stack instead and copied out,
+// since they finish while their parent list is still open.
 
-// finishAttrs pops the attributes pushed since start, removes duplicate keys and moves them
-// into the slab.
-func (d *wireDec) finishAttrs(start int) model.Attributes {
-	kvs := d.scratch[start:]
+// slabMark is a position in the slab to roll back to when an item is rejected.
+type slabMark struct{ gen, n int }
+
+func (d *wireDec) mark() slabMark { return slabMark{d.slabGen, len(d.slab)} }
+
+func (d *wireDec) rollback(m slabMark) {
+	if m.gen == d.slabGen {
+		d.slab = d.slab[:m.n]
+	} else {
+		// The slab was replaced while the item was decoded: all of the new one is the item's.
+		d.slab = d.slab[:0]
+	}
+}
+
+func (d *wireDec) listBegin() { d.listStart = len(d.slab) }
+
+// listEnd closes the open list: duplicate keys are removed in place.
+func (d *wireDec) listEnd() model.Attributes {
+	kvs := dedupKVs(d.slab[d.listStart:])
 	if len(kvs) == 0 {
 		return nil
 	}
-	kvs = dedupKVs(kvs)
-	n := len(kvs)
-	if cap(d.slab)-len(d.slab) < n {
-		d.slabNext = min(max(2*d.slabNext, slabMin), slabMax)
-		d.slab = make([]model.KeyValue, 0, max(n, d.slabNext))
-	}
-	l := len(d.slab)
-	d.slab = append(d.slab, kvs...)
-	d.scratch = d.scratch[:start]
-	return d.slab[l : l+n : l+n]
+	end := d.listStart + len(kvs)
+	d.slab = d.slab[:end]
+	return d.slab[d.listStart:end:end]
 }
 
-// pushKV decodes a KeyValue and pushes it on the scratch stack.
+func (d *wireDec) pushTop(kv *model.KeyValue) {
+	if len(d.slab) == cap(d.slab) {
+		d.growSlab()
+	}
+	d.slab = d.slab[:len(d.slab)+1]
+	d.slab[len(d.slab)-1] = *kv
+	d.pushed++
+}
+
+// growSlab replaces a full slab with one sized for the rest of the request, estimated from
+// the attributes per item seen so far, and moves the open list into it.
+func (d *wireDec) growSlab() {
+	open := len(d.slab) - d.listStart
+	size := 256
+	if d.itemsDone > 0 {
+		left := d.itemsTotal - d.itemsDone + 1
+		size = max(size, left*(d.pushed/d.itemsDone+1)+64)
+	}
+	size = max(size, 2*open)
+	ns := make([]model.KeyValue, open, size)
+	copy(ns, d.slab[d.listStart:])
+	d.slab, d.listStart = ns, 0
+	d.slabGen++
+}
+
+// nestedEnd pops the nested list pushed on the scratch stack since start and copies it out.
+func (d *wireDec) nestedEnd(start int) model.Attributes {
+	kvs := dedupKVs(d.scratch[start:])
+	var out model.Attributes
+	if len(kvs) > 0 {
+		out = make(model.Attributes, len(kvs))
+		copy(out, kvs)
+	}
+	clear(d.scratch[start:])
+	d.scratch = d.scratch[:start]
+	return out
+}
+
+// pushKV decodes a KeyValue and pushes it on the open list (depth 1) or the scratch stack.
 func (d *wireDec) pushKV(b []byte, depth int) error {
 	var f field
 	var err error
@@ -273,7 +326,11 @@ func (d *wireDec) pushKV(b []byte, depth int) error {
 			return err
 		}
 	}
-	d.scratch = append(d.scratch, kv)
+	if depth == 1 {
+		d.pushTop(&kv)
+	} else {
+		d.scratch = append(d.scratch, kv)
+	}
 	return nil
 }
 
@@ -340,7 +397,7 @@ func (d *wireDec) value(b []byte, depth int) (model.Value, error) {
 		if err := d.eachBytes(sub.b, 1, func(kv []byte) error { return d.pushKV(kv, depth+1) }); err != nil {
 			return v, err
 		}
-		return model.Value{Kind: model.KindMap, Map: d.finishAttrs(start)}, nil
+		return model.Value{Kind: model.KindMap, Map: d.nestedEnd(start)}, nil
 	}
 	return v, nil
 }
@@ -403,7 +460,7 @@ func (d *wireDec) resource(b []byte) (*model.Resource, uint8, error) {
 	}
 	d.flags = 0
 	res := &model.Resource{}
-	start := len(d.scratch)
+	d.listBegin()
 	var f field
 	for p := msg.b; len(p) > 0; {
 		if p, err = d.next(p, &f); err != nil {
@@ -418,7 +475,7 @@ func (d *wireDec) resource(b []byte) (*model.Resource, uint8, error) {
 			res.DroppedAttributesCount = uint32(f.v)
 		}
 	}
-	res.Attributes = d.finishAttrs(start)
+	res.Attributes = d.listEnd()
 	res.SchemaURL = d.s(schema)
 	return res, d.flags, nil
 }
@@ -430,7 +487,7 @@ func (d *wireDec) scope(b []byte) (*model.Scope, uint8, error) {
 	}
 	d.flags = 0
 	sc := &model.Scope{}
-	start := len(d.scratch)
+	d.listBegin()
 	var f field
 	var name, version []byte
 	for p := msg.b; len(p) > 0; {
@@ -459,7 +516,7 @@ func (d *wireDec) scope(b []byte) (*model.Scope, uint8, error) {
 		}
 	}
 	sc.Name, sc.Version = d.s(name), d.s(version)
-	sc.Attributes = d.finishAttrs(start)
+	sc.Attributes = d.listEnd()
 	sc.SchemaURL = d.s(schema)
 	return sc, d.flags, nil
 }
@@ -488,6 +545,7 @@ func (d *wireDec) logs() ([]model.LogRecord, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
+	d.itemsTotal = n
 	out := make([]model.LogRecord, 0, n)
 	err = d.walk(func(b []byte, res *model.Resource, scope *model.Scope, parent string) error {
 		out = append(out, model.LogRecord{Resource: res, Scope: scope})
@@ -500,6 +558,7 @@ func (d *wireDec) logs() ([]model.LogRecord, error) {
 			d.rej.add(reason)
 			out = out[:len(out)-1]
 		}
+		d.itemsDone++
 		return nil
 	})
 	if err != nil {
@@ -513,7 +572,8 @@ func (d *wireDec) logs() ([]model.LogRecord, error) {
 
 func (d *wireDec) logRecord(b []byte, rec *model.LogRecord, parent string) (string, error) {
 	d.flags = 0
-	start := len(d.scratch)
+	m := d.mark()
+	d.listBegin()
 	var t uint64
 	var traceID, spanID, sevText, eventName []byte
 	var body msgBuf
@@ -572,6 +632,7 @@ func (d *wireDec) logRecord(b []byte, rec *model.LogRecord, parent string) (stri
 			}
 		}
 	}
+	rec.Attributes = d.listEnd()
 	rec.SeverityText = d.s(sevText)
 	rec.EventName = d.s(eventName)
 	if body.n > 0 {
@@ -580,18 +641,17 @@ func (d *wireDec) logRecord(b []byte, rec *model.LogRecord, parent string) (stri
 		}
 	}
 	if parent != "" {
-		d.scratch = d.scratch[:start]
+		d.rollback(m)
 		return parent, nil
 	}
 	ts, reason := checkLog(d.flags, t, uint64(rec.ObservedTimestamp), traceID, spanID, false)
 	if reason != "" {
-		d.scratch = d.scratch[:start]
+		d.rollback(m)
 		return reason, nil
 	}
 	rec.Timestamp = ts
 	rec.TraceID = toID16(traceID)
 	rec.SpanID = toID8(spanID)
-	rec.Attributes = d.finishAttrs(start)
 	return "", nil
 }
 
@@ -600,6 +660,7 @@ func (d *wireDec) traces() ([]model.Span, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
+	d.itemsTotal = n
 	out := make([]model.Span, 0, n)
 	err = d.walk(func(b []byte, res *model.Resource, scope *model.Scope, parent string) error {
 		out = append(out, model.Span{Resource: res, Scope: scope})
@@ -611,6 +672,7 @@ func (d *wireDec) traces() ([]model.Span, error) {
 			d.rej.add(reason)
 			out = out[:len(out)-1]
 		}
+		d.itemsDone++
 		return nil
 	})
 	if err != nil {
@@ -624,7 +686,8 @@ func (d *wireDec) traces() ([]model.Span, error) {
 
 func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 	d.flags = 0
-	start := len(d.scratch)
+	m := d.mark()
+	d.listBegin()
 	var traceID, spanID, parentID, traceState, name []byte
 	var startT, endT uint64
 	var status msgBuf
@@ -683,6 +746,7 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 			}
 		}
 	}
+	s.Attributes = d.listEnd()
 	s.TraceState, s.Name = d.s(traceState), d.s(name)
 	if status.n > 0 {
 		var msg []byte
@@ -699,15 +763,15 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 		}
 		s.StatusMessage = d.s(msg)
 	}
-	// Events and links are decoded after the span's own fields because their attributes go
-	// on the scratch stack above the span's.
+	// Events and links are decoded after the span's own fields because only one attribute
+	// list can be open at a time.
 	var evReason, linkReason string
 	if len(d.raws) > 0 {
 		// d.raws may be reused by nothing below, but copy the count first for clarity.
 		s.Events = make([]model.SpanEvent, len(d.raws))
 		for i, eb := range d.raws {
 			ev := &s.Events[i]
-			estart := len(d.scratch)
+			d.listBegin()
 			var ename []byte
 			for len(eb) > 0 {
 				if eb, err = d.next(eb, &f); err != nil {
@@ -727,7 +791,7 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 				}
 			}
 			ev.Name = d.s(ename)
-			ev.Attributes = d.finishAttrs(estart)
+			ev.Attributes = d.listEnd()
 			if evReason == "" {
 				evReason = checkEvent(uint64(ev.Timestamp))
 			}
@@ -737,7 +801,7 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 		s.Links = make([]model.SpanLink, len(d.raw2))
 		for i, lb := range d.raw2 {
 			l := &s.Links[i]
-			lstart := len(d.scratch)
+			d.listBegin()
 			var ltrace, lspan, lstate []byte
 			for len(lb) > 0 {
 				if lb, err = d.next(lb, &f); err != nil {
@@ -768,7 +832,7 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 				}
 			}
 			l.TraceID, l.SpanID, l.TraceState = toID16(ltrace), toID8(lspan), d.s(lstate)
-			l.Attributes = d.finishAttrs(lstart)
+			l.Attributes = d.listEnd()
 			if linkReason == "" {
 				linkReason = checkLink(ltrace, lspan, false)
 			}
@@ -785,11 +849,10 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 		reason = linkReason
 	}
 	if reason != "" {
-		d.scratch = d.scratch[:start]
+		d.rollback(m)
 		return reason, nil
 	}
 	s.TraceID, s.SpanID, s.ParentSpanID = toID16(traceID), toID8(spanID), toID8(parentID)
 	s.StartTimestamp, s.EndTimestamp = int64(startT), int64(endT)
-	s.Attributes = d.finishAttrs(start)
 	return "", nil
 }

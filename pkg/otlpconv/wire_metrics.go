@@ -23,6 +23,7 @@ func (d *wireDec) metrics() ([]model.MetricPoint, error) {
 	if err != nil || n == 0 {
 		return nil, err
 	}
+	d.itemsTotal = n
 	out := make([]model.MetricPoint, 0, n)
 	err = d.eachBytes(d.body, 1, func(rb []byte) error {
 		res, resFlags, err := d.resource(rb)
@@ -169,6 +170,7 @@ func (d *wireDec) metric(b []byte, out []model.MetricPoint, res *model.Resource,
 			d.rej.add(reason)
 			out = out[:len(out)-1]
 		}
+		d.itemsDone++
 		return nil
 	})
 	return out, err
@@ -176,12 +178,13 @@ func (d *wireDec) metric(b []byte, out []model.MetricPoint, res *model.Resource,
 
 // pointState is what a point decoder hands to finishPoint.
 type pointState struct {
-	start     int // scratch stack position of the point's attributes
+	mark      slabMark
 	t, startT uint64
 }
 
 // finishPoint validates a point and moves its attributes and exemplars into place.
 func (d *wireDec) finishPoint(p *model.MetricPoint, ps *pointState, extra string) (string, error) {
+	p.Attributes = d.listEnd()
 	exReason := ""
 	if len(d.raws) > 0 {
 		p.Exemplars = make([]model.Exemplar, len(d.raws))
@@ -204,15 +207,14 @@ func (d *wireDec) finishPoint(p *model.MetricPoint, ps *pointState, extra string
 		reason = exReason
 	}
 	if reason != "" {
-		d.scratch = d.scratch[:ps.start]
+		d.rollback(ps.mark)
 		return reason, nil
 	}
-	p.Attributes = d.finishAttrs(ps.start)
 	return "", nil
 }
 
 func (d *wireDec) exemplar(b []byte, e *model.Exemplar) (string, error) {
-	start := len(d.scratch)
+	d.listBegin()
 	var traceID, spanID []byte
 	var f field
 	var err error
@@ -244,13 +246,14 @@ func (d *wireDec) exemplar(b []byte, e *model.Exemplar) (string, error) {
 		}
 	}
 	e.TraceID, e.SpanID = toID16(traceID), toID8(spanID)
-	e.FilteredAttributes = d.finishAttrs(start)
+	e.FilteredAttributes = d.listEnd()
 	return checkExemplar(uint64(e.Timestamp), traceID, spanID, false), nil
 }
 
 func (d *wireDec) numberPoint(b []byte, p *model.MetricPoint) (string, error) {
 	d.flags = 0
-	ps := pointState{start: len(d.scratch)}
+	ps := pointState{mark: d.mark()}
+	d.listBegin()
 	d.raws = d.raws[:0]
 	var f field
 	var err error
@@ -290,7 +293,8 @@ func (d *wireDec) numberPoint(b []byte, p *model.MetricPoint) (string, error) {
 
 func (d *wireDec) histogramPoint(b []byte, p *model.MetricPoint) (string, error) {
 	d.flags = 0
-	ps := pointState{start: len(d.scratch)}
+	ps := pointState{mark: d.mark()}
+	d.listBegin()
 	d.raws = d.raws[:0]
 	var f field
 	var err error
@@ -399,7 +403,8 @@ func (d *wireDec) packedVarint(at, b []byte, dst []uint64) ([]uint64, error) {
 
 func (d *wireDec) expHistogramPoint(b []byte, p *model.MetricPoint) (string, error) {
 	d.flags = 0
-	ps := pointState{start: len(d.scratch)}
+	ps := pointState{mark: d.mark()}
+	d.listBegin()
 	d.raws = d.raws[:0]
 	var pos, neg msgBuf
 	var f field
@@ -489,7 +494,8 @@ func (d *wireDec) buckets(b []byte) (int32, []uint64, error) {
 
 func (d *wireDec) summaryPoint(b []byte, p *model.MetricPoint) (string, error) {
 	d.flags = 0
-	ps := pointState{start: len(d.scratch)}
+	ps := pointState{mark: d.mark()}
+	d.listBegin()
 	d.raws = d.raws[:0]
 	nq := 0
 	var f field

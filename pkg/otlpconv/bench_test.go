@@ -1,0 +1,54 @@
+package otlpconv
+
+import (
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// Each benchmark converts one 1,000-item request (records with ten attributes) per iteration
+// and reports ns and allocations per item. "struct" is proto.Unmarshal plus the struct path
+// (what a gRPC server does), "wire" is DecodeProto.
+
+const benchItems = 1000
+
+func benchPerItem(b *testing.B, body []byte, fn func([]byte) int) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n := fn(body); n != benchItems {
+			b.Fatalf("converted %d items", n)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchItems), "ns/item")
+	allocs := testing.AllocsPerRun(3, func() { fn(body) })
+	b.ReportMetric(allocs/benchItems, "allocs/item")
+}
+
+func benchmarkSignal(b *testing.B, sig Signal, req proto.Message) {
+	body := mustMarshal(b, req)
+	b.Run("struct", func(b *testing.B) {
+		benchPerItem(b, body, func(body []byte) int {
+			res, err := viaStructs(sig, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return res.Batch.Len()
+		})
+	})
+	b.Run("wire", func(b *testing.B) {
+		benchPerItem(b, body, func(body []byte) int {
+			res, err := DecodeProto(sig, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return res.Batch.Len()
+		})
+	})
+}
+
+func BenchmarkLogs(b *testing.B)    { benchmarkSignal(b, SignalLogs, logsRequest(benchItems)) }
+func BenchmarkTraces(b *testing.B)  { benchmarkSignal(b, SignalTraces, tracesRequest(benchItems)) }
+func BenchmarkMetrics(b *testing.B) { benchmarkSignal(b, SignalMetrics, metricsRequest(benchItems)) }
