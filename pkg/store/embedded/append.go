@@ -278,38 +278,38 @@ func (b *spansBuilder) newRecord() arrow.RecordBatch { return b.rb.NewRecordBatc
 func (b *spansBuilder) release()                     { b.rb.Release() }
 
 type metricsBuilder struct {
-	rb                                *array.RecordBuilder
-	ts, start                         *array.TimestampBuilder
-	name, desc, unit, typ, service    *array.StringBuilder
-	attrs, res                        mapCol
-	scopeName, scopeVer               *array.StringBuilder
-	flags                             *array.Int32Builder
-	value                             *array.Float64Builder
-	temporality                       *array.StringBuilder
-	monotonic                         *array.BooleanBuilder
-	count                             *array.Int64Builder
-	sum, min, max                     *array.Float64Builder
-	bucketCounts                      int64ListCol
-	bounds                            *array.ListBuilder
-	boundsV                           *array.Float64Builder
-	scale                             *array.Int32Builder
-	zeroCount                         *array.Int64Builder
-	zeroThreshold                     *array.Float64Builder
-	posOffset                         *array.Int32Builder
-	posCounts                         int64ListCol
-	negOffset                         *array.Int32Builder
-	negCounts                         int64ListCol
-	quantiles                         *array.ListBuilder
-	qStruct                           *array.StructBuilder
-	qQ, qV                            *array.Float64Builder
-	exemplars                         *array.ListBuilder
-	exStruct                          *array.StructBuilder
-	exTS                              *array.TimestampBuilder
-	exValue                           *array.Float64Builder
-	exTrace, exSpan                   *array.StringBuilder
-	exAttrs                           mapCol
-	lastRes                           *model.Resource
-	lastSvc                           string
+	rb                             *array.RecordBuilder
+	ts, start                      *array.TimestampBuilder
+	name, desc, unit, typ, service *array.StringBuilder
+	attrs, res                     mapCol
+	scopeName, scopeVer            *array.StringBuilder
+	flags                          *array.Int32Builder
+	value                          *array.Float64Builder
+	temporality                    *array.StringBuilder
+	monotonic                      *array.BooleanBuilder
+	count                          *array.Int64Builder
+	sum, min, max                  *array.Float64Builder
+	bucketCounts                   int64ListCol
+	bounds                         *array.ListBuilder
+	boundsV                        *array.Float64Builder
+	scale                          *array.Int32Builder
+	zeroCount                      *array.Int64Builder
+	zeroThreshold                  *array.Float64Builder
+	posOffset                      *array.Int32Builder
+	posCounts                      int64ListCol
+	negOffset                      *array.Int32Builder
+	negCounts                      int64ListCol
+	quantiles                      *array.ListBuilder
+	qStruct                        *array.StructBuilder
+	qQ, qV                         *array.Float64Builder
+	exemplars                      *array.ListBuilder
+	exStruct                       *array.StructBuilder
+	exTS                           *array.TimestampBuilder
+	exValue                        *array.Float64Builder
+	exTrace, exSpan                *array.StringBuilder
+	exAttrs                        mapCol
+	lastRes                        *model.Resource
+	lastSvc                        string
 }
 
 func newMetricsBuilder(mem memory.Allocator) *metricsBuilder {

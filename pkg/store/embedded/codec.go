@@ -46,7 +46,9 @@ func (e *encoder) bytes(b []byte) {
 	e.buf = binary.AppendUvarint(e.buf, uint64(len(b)))
 	e.buf = append(e.buf, b...)
 }
-func (e *encoder) f64(f float64) { e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(f)) }
+func (e *encoder) f64(f float64) {
+	e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(f))
+}
 func (e *encoder) boolean(b bool) {
 	if b {
 		e.buf = append(e.buf, 1)

@@ -14,6 +14,7 @@ func testOptions(dir string) Options {
 	o.DuckDBMemoryLimit = "256MB"
 	o.QueryConns = 2
 	o.CompactAfter = 0
+	o.CompactInterval = 0
 	return o
 }
 

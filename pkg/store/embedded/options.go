@@ -38,8 +38,9 @@ type Options struct {
 	Compression string
 	// RowGroupRows is the row group length of flushed parts.
 	RowGroupRows int64
-	// CompactAfter is how long after an hour ends its parts are compacted into one; zero
-	// disables compaction. CompactInterval is how often the compactor looks for work.
+	// CompactAfter is how long after an hour ends its parts are compacted into one (late rows
+	// of a compacted hour make a new part, merged in the next round). CompactInterval is how
+	// often the compactor looks for work; zero disables background compaction.
 	CompactAfter    time.Duration
 	CompactInterval time.Duration
 	// CompactRowGroupRows is the row group length of compacted parts.
@@ -106,8 +107,8 @@ func (o *Options) validate() error {
 	if o.RowGroupRows <= 0 || o.CompactRowGroupRows <= 0 {
 		errs = append(errs, errors.New("RowGroupRows and CompactRowGroupRows must be positive"))
 	}
-	if o.CompactAfter < 0 || (o.CompactAfter > 0 && o.CompactInterval <= 0) {
-		errs = append(errs, errors.New("CompactAfter must not be negative and needs a positive CompactInterval"))
+	if o.CompactAfter < 0 || o.CompactInterval < 0 {
+		errs = append(errs, errors.New("CompactAfter and CompactInterval must not be negative"))
 	}
 	if o.DuckDBThreads <= 0 || o.QueryConns <= 0 || o.MaxQueryRows <= 0 {
 		errs = append(errs, errors.New("DuckDBThreads, QueryConns and MaxQueryRows must be positive"))

@@ -36,7 +36,9 @@ type part struct {
 	removed bool
 }
 
-func (p *part) compacted() bool { return p.low != p.high || strings.HasPrefix(filepath.Base(p.path), "c-") }
+func (p *part) compacted() bool {
+	return p.low != p.high || strings.HasPrefix(filepath.Base(p.path), "c-")
+}
 
 func partitionDir(root string, table int, hour int64) string {
 	t := time.Unix(hour*3600, 0).UTC()

@@ -50,6 +50,12 @@ type Store struct {
 	flushMu    sync.Mutex // one flush or compaction publication at a time
 
 	db *duckDB
+
+	// hooks let tests stop a flush or compaction at its most delicate point.
+	hooks struct {
+		beforeCheckpoint     func() error
+		beforeCompactPublish func() error
+	}
 }
 
 var _ store.Store = (*Store)(nil)
@@ -95,7 +101,7 @@ func Open(opts Options) (*Store, error) {
 	s.wg.Add(2)
 	go s.commitLoop()
 	go s.flushLoop()
-	if opts.CompactAfter > 0 {
+	if opts.CompactInterval > 0 {
 		s.wg.Add(1)
 		go s.compactLoop()
 	}
@@ -207,7 +213,7 @@ func (s *Store) Write(ctx context.Context, b *model.Batch) error {
 	rec := enc.encodeBatch(append(buf, make([]byte, recordHeaderSize)...), b)
 	s.encoders.Put(enc)
 	if len(rec)-recordHeaderSize > maxRecordSize {
-		return fmt.Errorf("cannot write batch of %d bytes: %w", len(rec), store.ErrInvalidQuery)
+		return fmt.Errorf("cannot write batch: %d bytes encoded, the limit is %d", len(rec), maxRecordSize)
 	}
 	frameRecord(rec)
 
@@ -400,6 +406,11 @@ func (s *Store) flushGeneration(ctx context.Context, g *generation) error {
 			s.metrics.partBytes.WithLabelValues(tableNames[ti]).Add(float64(size))
 		}
 	}
+	if h := s.hooks.beforeCheckpoint; h != nil {
+		if err := h(); err != nil {
+			return err // a simulated crash: leave the parts for Open to clean up
+		}
+	}
 	if err := writeCheckpoint(s.opts.Dir, g.gen); err != nil {
 		return fail(fmt.Errorf("cannot flush generation %d: %w", g.gen, err))
 	}
@@ -465,6 +476,25 @@ func (s *Store) Close() error {
 		return fmt.Errorf("cannot close store: %w", err)
 	}
 	return nil
+}
+
+// crash stops the store as a killed process would: no flush, no checkpoint; only what is on
+// disk survives. Tests use it to exercise recovery.
+func (s *Store) crash() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	close(s.stop)
+	s.wg.Wait()
+	s.db.close()
+	s.mu.Lock()
+	s.cur.release()
+	for _, g := range s.flushing {
+		g.release()
+	}
+	s.flushing = nil
+	s.mu.Unlock()
+	s.releaseLock()
 }
 
 // snapshot returns retained buffered chunks and referenced parts of table overlapping
