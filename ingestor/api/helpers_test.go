@@ -96,7 +96,9 @@ func decodeJSON(t *testing.T, rec *httptest.ResponseRecorder, v any) {
 	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type = %q (body %q)", ct, rec.Body.String())
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(rec.Body.Bytes()))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
 		t.Fatalf("cannot decode %q: %v", rec.Body.String(), err)
 	}
 }

@@ -327,7 +327,7 @@ func nextCursor(page []map[string]any, prev cursor) cursor {
 }
 
 // rowObjects turns a result into one JSON object per row, adding "<column>_rfc3339" beside
-// every timestamp column.
+// every timestamp column that is set (not 0).
 func rowObjects(resp *query.Response) []map[string]any {
 	items := make([]map[string]any, 0, resp.Result.Rows)
 	for _, rec := range resp.Result.Records {
@@ -344,7 +344,7 @@ func rowObjects(resp *query.Response) []map[string]any {
 			for i := range n {
 				v := jsonValue(arr, i)
 				items[base+i][col.Name] = v
-				if ns, ok := v.(int64); ok && col.Type == hql.TypeTimestamp {
+				if ns, ok := v.(int64); ok && ns != 0 && col.Type == hql.TypeTimestamp {
 					items[base+i][col.Name+"_rfc3339"] = time.Unix(0, ns).UTC().Format(time.RFC3339Nano)
 				}
 			}
