@@ -3,51 +3,62 @@ import { DataQuery } from '@grafana/schema';
 
 // The query model. Field names match the plugin backend's query JSON (plugin/datasource).
 
-export type QueryType = 'hql' | 'logs' | 'traces' | 'traceId' | 'metrics';
+export type QueryType = 'hql' | 'logs' | 'traces' | 'traceId' | 'metrics' | 'logsVolume' | 'logContext';
 export type QueryFormat = 'table' | 'time_series' | 'logs' | 'trace';
 export type Tier = 'auto' | 'raw' | '1m' | '5m' | '1h' | '1d';
-export type Aggregation = 'avg' | 'sum' | 'min' | 'max' | 'count' | 'rate' | 'p50' | 'p90' | 'p95' | 'p99';
-export type AttributeOp = '=' | '!=' | '=~' | '!~' | 'contains';
+export type Aggregation = 'avg' | 'sum' | 'min' | 'max' | 'count';
 export type SpanStatus = '' | 'Unset' | 'Ok' | 'Error';
 
-export interface AttributeFilter {
-  key: string;
-  op: AttributeOp;
-  value: string;
-}
-
-export interface AdHocFilterModel {
+/**
+ * Filter is one condition. key is a column (service, severity_text) or a map key written
+ * attributes.<key>, resource.<key> or scope_attributes.<key>. Operators: = != < <= > >= =~ !~
+ * contains !contains, and =| !=| (one of / none of values).
+ */
+export interface Filter {
   key: string;
   operator: string;
   value: string;
+  values?: string[];
 }
 
 export interface HeimsightQuery extends DataQuery {
   queryType?: QueryType;
+  /** format defaults per query type: logs → logs, traceId → trace, metrics → time_series, else table. */
   format?: QueryFormat;
-  // hql
+  /** hql is the query text of queryType hql. */
   hql?: string;
-  // logs, traces, metrics
+  /** variables holds template variable values by name, filled in when the query is sent. */
+  variables?: Record<string, string[]>;
+  /** adhocFilters are Grafana's ad hoc filters, filled in when the query is sent. */
+  adhocFilters?: Filter[];
+
+  // Builder fields shared by logs, traces and metrics.
   service?: string;
-  // logs
-  severity?: string;
-  text?: string;
-  attributes?: AttributeFilter[];
-  // traces / traceId
+  filters?: Filter[];
+  limit?: number;
+
+  // Logs: severity levels and a case-insensitive substring of the body.
+  severity?: string[];
+  search?: string;
+
+  // Traces search: operation (span name), duration bounds (Go durations: "250ms"), status.
   operation?: string;
-  /** minDuration is a duration such as "250ms" or "1.5s". */
   minDuration?: string;
+  maxDuration?: string;
   status?: SpanStatus;
+
+  // traceId: the trace to show (32 hex digits).
   traceId?: string;
-  // metrics
-  metricName?: string;
+
+  // Metrics.
+  metric?: string;
   aggregation?: Aggregation;
   groupBy?: string[];
   tier?: Tier;
-  /** limit caps the rows of logs and traces searches. */
-  limit?: number;
-  /** adhocFilters are Grafana's ad hoc filters, applied by the backend as syntax tree nodes. */
-  adhocFilters?: AdHocFilterModel[];
+
+  // Log context (Explore).
+  contextTimestamp?: string | number;
+  contextDirection?: 'backward' | 'forward';
 }
 
 export const DEFAULT_QUERY: Partial<HeimsightQuery> = {

@@ -13,7 +13,7 @@ import {
   int,
   inList,
   not,
-  parseDuration,
+  parseGoDuration,
   quoteIdent,
   quoteString,
   selectString,
@@ -47,13 +47,14 @@ describe('durations', () => {
     expect(formatDuration(7 * 86400e9)).toBe('1w');
   });
 
-  it('parses user input, milliseconds by default', () => {
-    expect(parseDuration('250ms')).toBe(250e6);
-    expect(parseDuration('1.5s')).toBe(1500e6);
-    expect(parseDuration('100')).toBe(100e6);
-    expect(parseDuration('2m')).toBe(120e9);
-    expect(parseDuration('abc')).toBeUndefined();
-    expect(parseDuration('')).toBeUndefined();
+  it('parses Go durations', () => {
+    expect(parseGoDuration('250ms')).toBe(250e6);
+    expect(parseGoDuration('1.5s')).toBe(1500e6);
+    expect(parseGoDuration('1h30m')).toBe(5400e9);
+    expect(parseGoDuration('0')).toBe(0);
+    expect(parseGoDuration('100')).toBeUndefined();
+    expect(parseGoDuration('2d')).toBeUndefined();
+    expect(parseGoDuration('')).toBeUndefined();
   });
 });
 

@@ -16,6 +16,7 @@ export type Expr =
   | { kind: 'unary'; op: 'NOT' | '-'; x: Expr }
   | { kind: 'binary'; op: string; l: Expr; r: Expr }
   | { kind: 'in'; x: Expr; not: boolean; list: Expr[] }
+  | { kind: 'between'; x: Expr; not: boolean; lo: Expr; hi: Expr }
   | { kind: 'isnull'; x: Expr; not: boolean }
   | { kind: 'call'; name: string; distinct?: boolean; args: Expr[] }
   | { kind: 'macro'; name: string; parens: boolean; args: Expr[] };
@@ -94,6 +95,7 @@ export const not = (x: Expr): Expr => ({ kind: 'unary', op: 'NOT', x });
 export const fn = (name: string, ...args: Expr[]): Expr => ({ kind: 'call', name, args });
 export const countAll = (): Expr => ({ kind: 'call', name: 'count', args: [{ kind: 'star' }] });
 export const inList = (x: Expr, list: Expr[], negate = false): Expr => ({ kind: 'in', x, not: negate, list });
+export const between = (x: Expr, lo: Expr, hi: Expr): Expr => ({ kind: 'between', x, not: false, lo, hi });
 export const macro = (name: string, ...args: Expr[]): Expr => ({ kind: 'macro', name, parens: true, args });
 export const bareMacro = (name: string): Expr => ({ kind: 'macro', name, parens: false, args: [] });
 export const timeFilter = (c: Expr = col('timestamp')): Expr => macro('$__timeFilter', c);
@@ -153,6 +155,7 @@ function exprPrec(e: Expr): number {
     case 'unary':
       return e.op === 'NOT' ? PREC_NOT : PREC_NEG;
     case 'in':
+    case 'between':
     case 'isnull':
       return PREC_CMP;
     case 'int':
@@ -212,29 +215,48 @@ export function formatDuration(ns: number): string {
   return neg ? '-' + s : s;
 }
 
-/** parseDuration reads "250ms", "1.5s", "2m" or a bare number of milliseconds into nanoseconds. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (t === '') {
+const GO_UNITS: Record<string, number> = {
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  μs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+/**
+ * parseGoDuration reads a duration the way Go's time.ParseDuration does ("250ms", "1.5s", "1h30m"),
+ * which is how the backend reads the traces builder's duration bounds. It returns nanoseconds, or
+ * undefined when the text is not a valid duration.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  let s = text.trim();
+  if (s === '') {
     return undefined;
   }
-  const m = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d|w)?$/.exec(t);
-  if (!m) {
-    return undefined;
+  let sign = 1;
+  if (s[0] === '-' || s[0] === '+') {
+    sign = s[0] === '-' ? -1 : 1;
+    s = s.slice(1);
   }
-  const unit = m[2] ?? 'ms';
-  const size: Record<string, number> = {
-    ns: 1,
-    us: 1e3,
-    µs: 1e3,
-    ms: 1e6,
-    s: 1e9,
-    m: 60e9,
-    h: 3600e9,
-    d: 86400e9,
-    w: 7 * 86400e9,
-  };
-  return Math.round(parseFloat(m[1]) * size[unit]);
+  if (s === '0') {
+    return 0;
+  }
+  const re = /^(\d*\.?\d*)(ns|us|µs|μs|ms|s|m|h)/;
+  let total = 0;
+  let any = false;
+  while (s.length > 0) {
+    const m = re.exec(s);
+    if (!m || m[1] === '' || m[1] === '.') {
+      return undefined;
+    }
+    total += parseFloat(m[1]) * GO_UNITS[m[2]];
+    s = s.slice(m[0].length);
+    any = true;
+  }
+  return any ? sign * Math.round(total) : undefined;
 }
 
 function formatFloat(f: number): string {
@@ -292,6 +314,15 @@ export function exprString(e: Expr): string {
     }
     case 'in':
       return wrap(e.x, PREC_CMP + 1) + (e.not ? ' NOT' : '') + ' IN (' + e.list.map(exprString).join(', ') + ')';
+    case 'between':
+      return (
+        wrap(e.x, PREC_CMP + 1) +
+        (e.not ? ' NOT' : '') +
+        ' BETWEEN ' +
+        wrap(e.lo, PREC_CMP + 1) +
+        ' AND ' +
+        wrap(e.hi, PREC_CMP + 1)
+      );
     case 'isnull':
       return wrap(e.x, PREC_CMP + 1) + (e.not ? ' IS NOT NULL' : ' IS NULL');
     case 'call':

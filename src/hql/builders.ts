@@ -1,196 +1,353 @@
-// Builder → HQL. Each builder mode's fields become a syntax tree (never pasted text), printed the
-// way the backend prints the tree it builds from the same fields. The editor shows this text
-// and carries it over when the user switches a builder query to HQL mode.
+// Builder → HQL. The backend (plugin/datasource/query.go) builds the query it runs from the
+// builder fields as a syntax tree and prints it; this file builds the same tree in the same order
+// and prints it with the same printer rules, so the editor shows exactly what will run and can
+// carry it over when the user switches a builder query to HQL mode.
+//
+// Unlike the backend, these functions never fail: an invalid field (an unknown severity, a
+// malformed duration) is left out of the displayed query and reported by validateQuery.
 
-import { AttributeFilter, HeimsightQuery, Tier } from '../types';
+import { Filter, HeimsightQuery, Tier } from '../types';
 import {
   and,
   attr,
+  between,
   bin,
   col,
   countAll,
-  dur,
   eq,
   Expr,
   float,
   fn,
-  quoteIdent,
+  inList,
+  int,
+  isKeyword,
+  or,
+  parseGoDuration,
   Select,
   selectString,
   str,
   timeFilter,
   timeGroup,
-  parseDuration,
 } from './ast';
 
 export const DEFAULT_LOGS_LIMIT = 1000;
-export const DEFAULT_TRACES_LIMIT = 100;
+export const DEFAULT_TRACES_LIMIT = 500;
+export const TRACE_MAX_SPANS = 20000;
+export const MAX_BUILDER_LIMIT = 100000;
 
 export const SEVERITIES = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
+export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count'] as const;
+export const TIERS: Tier[] = ['auto', 'raw', '1m', '5m', '1h', '1d'];
+export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', '=~', '!~', 'contains', '!contains', '=|', '!=|'];
 
-/** The metric tier tables by tier choice. "auto" and "raw" read the raw table. */
-export const METRIC_TIER_TABLES: Record<Exclude<Tier, 'auto' | 'raw'>, string> = {
+const SEVERITY_RANGES: Record<string, [number, number]> = {
+  trace: [1, 4],
+  debug: [5, 8],
+  info: [9, 12],
+  warn: [13, 16],
+  warning: [13, 16],
+  error: [17, 20],
+  fatal: [21, 24],
+  critical: [21, 24],
+};
+
+/** The metric tier tables by tier choice; "auto" and "raw" read the raw table. */
+export const METRIC_TIER_TABLES: Record<Tier, string> = {
+  auto: 'metrics',
+  raw: 'metrics',
   '1m': 'metrics_1min',
   '5m': 'metrics_5min',
   '1h': 'metrics_1hour',
   '1d': 'metrics_1day',
 };
 
-// Columns of the metrics table that can be grouped on directly; anything else is an attribute key.
-const METRIC_COLUMNS = new Set(['service', 'name', 'type', 'unit', 'description', 'scope_name', 'temporality']);
+const MAP_COLUMNS = ['attributes', 'resource', 'scope_attributes'];
 
-/** attributeRef turns "resource.host.name" into resource['host.name'] and "k" into attributes['k']. */
-export function attributeRef(key: string): Expr {
+// Non-string scalar columns per table: a filter value that is a number becomes a number there.
+const NUMERIC_COLUMNS: Record<string, string[]> = {
+  logs: ['trace_flags', 'severity_number'],
+  spans: ['duration_ns', 'trace_flags'],
+  metrics: [
+    'flags',
+    'value',
+    'count',
+    'sum',
+    'min',
+    'max',
+    'scale',
+    'zero_count',
+    'zero_threshold',
+    'positive_offset',
+    'negative_offset',
+  ],
+};
+
+const BARE_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const MAP_REF = /^([A-Za-z_][A-Za-z0-9_]*)\s*\[\s*'((?:[^']|'')*)'\s*\]$/;
+
+/** keyExpr turns a filter or group-by key into a column or map-key node (query.go keyExpr). */
+export function keyExpr(key: string): Expr {
   const k = key.trim();
-  for (const map of ['resource', 'attributes', 'scope_attributes']) {
-    if (k.startsWith(map + '.') && k.length > map.length + 1) {
-      return attr(map, k.slice(map.length + 1));
+  for (const m of MAP_COLUMNS) {
+    if (k.startsWith(m + '.') && k.length > m.length + 1) {
+      return attr(m, k.slice(m.length + 1));
     }
   }
-  return attr('attributes', k);
+  if (BARE_IDENT.test(k) && !isKeyword(k)) {
+    return col(k);
+  }
+  const ref = MAP_REF.exec(k);
+  if (ref && !isKeyword(ref[1])) {
+    return attr(ref[1], ref[2].replace(/''/g, "'"));
+  }
+  return col(k);
 }
 
-export function attributeFilterExpr(f: AttributeFilter): Expr | undefined {
-  if (!f.key || !f.key.trim()) {
+function literal(table: string, key: Expr, value: string): Expr {
+  if (key.kind === 'ident' && (NUMERIC_COLUMNS[table] ?? []).includes(key.name)) {
+    if (/^[+-]?\d+$/.test(value) && Number.isSafeInteger(Number(value))) {
+      return int(Number(value));
+    }
+    if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) {
+      return float(Number(value));
+    }
+  }
+  return str(value);
+}
+
+/** filterExpr builds one filter's condition, or undefined when it is incomplete or invalid. */
+export function filterExpr(table: string, f: Filter): Expr | undefined {
+  if (!f.key || f.key.trim() === '') {
     return undefined;
   }
-  const ref = attributeRef(f.key);
-  const op = f.op === 'contains' ? 'CONTAINS' : f.op || '=';
-  return bin(op, ref, str(f.value ?? ''));
+  const k = keyExpr(f.key);
+  const value = f.value ?? '';
+  const lit = () => literal(table, k, value);
+  const op = (f.operator ?? '').trim().toLowerCase();
+  switch (op) {
+    case '':
+    case '=':
+    case '==':
+      return eq(k, lit());
+    case '!=':
+    case '<>':
+      return bin('!=', k, lit());
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return bin(op, k, lit());
+    case '=~':
+    case '!~':
+      return bin(op, k, str(value));
+    case 'contains':
+      return bin('CONTAINS', k, str(value));
+    case '!contains':
+    case 'not contains':
+      return bin('NOT CONTAINS', k, str(value));
+    case '=|':
+    case 'in':
+    case '!=|':
+    case 'not in': {
+      const vals = f.values && f.values.length > 0 ? f.values : [value];
+      return inList(
+        k,
+        vals.map((v) => literal(table, k, v)),
+        op === '!=|' || op === 'not in'
+      );
+    }
+  }
+  return undefined;
 }
 
-function nonEmpty(s: string | undefined): string | undefined {
-  return s !== undefined && s.trim() !== '' ? s.trim() : undefined;
+function filtersExpr(table: string, fs: Filter[]): Expr | undefined {
+  let out: Expr | undefined;
+  for (const f of fs) {
+    out = and(out, filterExpr(table, f));
+  }
+  return out;
 }
+
+// commonFilters: service, builder filters and ad hoc filters (query.go commonFilters).
+function commonFilters(q: HeimsightQuery, table: string): Expr | undefined {
+  const svc = (q.service ?? '').trim();
+  const where = svc !== '' ? eq(col('service'), str(svc)) : undefined;
+  return and(where, filtersExpr(table, [...(q.filters ?? []), ...(q.adhocFilters ?? [])]));
+}
+
+function limitOf(q: HeimsightQuery, def: number): number {
+  return q.limit && q.limit > 0 && q.limit <= MAX_BUILDER_LIMIT ? Math.trunc(q.limit) : def;
+}
+
+function filter(s: Select, cond: Expr | undefined): Select {
+  s.where = and(s.where, cond);
+  return s;
+}
+
+function selectFrom(table: string, ...cols: Expr[]): Select {
+  return { from: table, items: cols.length > 0 ? cols.map((expr) => ({ expr })) : [{ expr: { kind: 'star' } }] };
+}
+
+function logsWhere(q: HeimsightQuery): Expr | undefined {
+  let sev: Expr | undefined;
+  for (const s of q.severity ?? []) {
+    const r = SEVERITY_RANGES[s.trim().toLowerCase()];
+    if (r) {
+      sev = or(sev, between(col('severity_number'), int(r[0]), int(r[1])));
+    }
+  }
+  const search = q.search ?? '';
+  return and(commonFilters(q, 'logs'), sev, search !== '' ? bin('CONTAINS', col('body'), str(search)) : undefined);
+}
+
+export const LOG_COLUMNS = [
+  'timestamp',
+  'severity_text',
+  'severity_number',
+  'body',
+  'trace_id',
+  'span_id',
+  'service',
+  'attributes',
+  'resource',
+  'scope_name',
+  'scope_attributes',
+];
 
 export function logsSelect(q: HeimsightQuery): Select {
-  const service = nonEmpty(q.service);
-  const severity = nonEmpty(q.severity);
-  const text = q.text !== undefined && q.text !== '' ? q.text : undefined;
-  const where = and(
-    timeFilter(),
-    service ? eq(col('service'), str(service)) : undefined,
-    severity ? eq(col('level'), str(severity.toLowerCase())) : undefined,
-    text !== undefined ? bin('CONTAINS', col('body'), str(text)) : undefined,
-    ...(q.attributes ?? []).map(attributeFilterExpr)
-  );
-  return {
-    items: ['timestamp', 'level', 'service', 'body', 'trace_id', 'span_id', 'attributes', 'resource'].map((c) => ({
-      expr: col(c),
-    })),
-    from: 'logs',
-    where,
-    orderBy: [{ expr: col('timestamp'), desc: true }],
-    limit: q.limit && q.limit > 0 ? q.limit : DEFAULT_LOGS_LIMIT,
-  };
+  const s = selectFrom('logs', ...LOG_COLUMNS.map(col));
+  filter(s, timeFilter());
+  filter(s, logsWhere(q));
+  s.orderBy = [{ expr: col('timestamp'), desc: true }];
+  s.limit = limitOf(q, DEFAULT_LOGS_LIMIT);
+  return s;
 }
+
+/** logsVolumeSelect is Explore's logs volume: counts per interval and severity number. */
+export function logsVolumeSelect(q: HeimsightQuery): Select {
+  const s = selectFrom('logs');
+  filter(s, timeFilter());
+  filter(s, logsWhere(q));
+  s.groupBy = [timeGroup(), col('severity_number')];
+  s.orderBy = [{ expr: col('time') }];
+  s.items = [
+    { expr: timeGroup(), alias: 'time' },
+    { expr: col('severity_number') },
+    { expr: countAll(), alias: 'count' },
+  ];
+  return s;
+}
+
+const TRACE_SEARCH_COLUMNS = [
+  'timestamp',
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'service',
+  'name',
+  'kind',
+  'duration_ns',
+  'status_code',
+];
+
+const STATUS: Record<string, string> = { unset: 'Unset', ok: 'Ok', error: 'Error' };
 
 export function tracesSelect(q: HeimsightQuery): Select {
-  const service = nonEmpty(q.service);
-  const operation = nonEmpty(q.operation);
-  const traceId = nonEmpty(q.traceId);
-  const minNs = q.minDuration ? parseDuration(q.minDuration) : undefined;
-  const where = and(
-    timeFilter(),
-    service ? eq(col('service'), str(service)) : undefined,
-    operation ? eq(col('name'), str(operation)) : undefined,
-    minNs !== undefined && minNs > 0 ? bin('>=', col('duration_ns'), dur(minNs)) : undefined,
-    q.status ? eq(col('status_code'), str(q.status)) : undefined,
-    traceId ? eq(col('trace_id'), str(traceId.toLowerCase())) : undefined
-  );
-  return {
-    items: ['timestamp', 'trace_id', 'span_id', 'parent_span_id', 'service', 'name', 'duration_ns', 'status_code'].map(
-      (c) => ({ expr: col(c) })
-    ),
-    from: 'spans',
-    where,
-    orderBy: [{ expr: col('timestamp'), desc: true }],
-    limit: q.limit && q.limit > 0 ? q.limit : DEFAULT_TRACES_LIMIT,
-  };
+  let where = commonFilters(q, 'spans');
+  const op = (q.operation ?? '').trim();
+  if (op !== '') {
+    where = and(where, eq(col('name'), str(op)));
+  }
+  const min = parseGoDuration(q.minDuration ?? '');
+  if (min !== undefined) {
+    where = and(where, bin('>=', col('duration_ns'), int(min)));
+  }
+  const max = parseGoDuration(q.maxDuration ?? '');
+  if (max !== undefined) {
+    where = and(where, bin('<=', col('duration_ns'), int(max)));
+  }
+  const st = STATUS[(q.status ?? '').trim().toLowerCase()];
+  if (st) {
+    where = and(where, eq(col('status_code'), str(st)));
+  }
+  const s = selectFrom('spans', ...TRACE_SEARCH_COLUMNS.map(col));
+  filter(s, timeFilter());
+  filter(s, where);
+  s.orderBy = [{ expr: col('timestamp'), desc: true }];
+  s.limit = limitOf(q, DEFAULT_TRACES_LIMIT);
+  return s;
 }
+
+const TRACE_COLUMNS = [
+  'trace_id',
+  'span_id',
+  'parent_span_id',
+  'trace_state',
+  'name',
+  'kind',
+  'service',
+  'timestamp',
+  'duration_ns',
+  'status_code',
+  'status_message',
+  'attributes',
+  'resource',
+  'scope_name',
+  'scope_version',
+  'events',
+  'links',
+];
 
 export function traceIdSelect(q: HeimsightQuery): Select {
-  return {
-    items: [{ expr: { kind: 'star' } }],
-    from: 'spans',
-    where: eq(col('trace_id'), str((q.traceId ?? '').trim().toLowerCase())),
-    orderBy: [{ expr: col('timestamp') }],
-  };
+  const s = selectFrom('spans', ...TRACE_COLUMNS.map(col));
+  filter(s, eq(col('trace_id'), str((q.traceId ?? '').trim().toLowerCase())));
+  s.orderBy = [{ expr: col('timestamp') }];
+  s.limit = TRACE_MAX_SPANS;
+  return s;
 }
 
-/** metricTable is the table a metrics query reads for its tier ("auto" is decided by the server). */
-export function metricTable(tier: Tier | undefined): string {
-  if (!tier || tier === 'auto' || tier === 'raw') {
-    return 'metrics';
-  }
-  return METRIC_TIER_TABLES[tier];
+/** metricTable is the table a metrics query reads; "auto" leaves the tier to the server's planner. */
+export function metricTable(tier: Tier | string | undefined): string {
+  return METRIC_TIER_TABLES[((tier ?? '').trim().toLowerCase() || 'auto') as Tier] ?? 'metrics';
 }
 
-const QUANTILES: Record<string, number> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 };
-
-function metricValue(aggregation: string, tiered: boolean): Expr {
-  if (aggregation in QUANTILES) {
-    return fn('quantile', float(QUANTILES[aggregation]), col(tiered ? 'avg' : 'value'));
+function tierAggregate(table: string, agg: string): Expr {
+  if (table === 'metrics') {
+    return fn(agg, col('value'));
   }
-  if (tiered) {
-    switch (aggregation) {
-      case 'sum':
-        return fn('sum', col('sum'));
-      case 'min':
-        return fn('min', col('min'));
-      case 'max':
-        return fn('max', col('max'));
-      case 'count':
-        return fn('sum', col('count'));
-      case 'rate':
-        return fn('rate', col('sum'));
-    }
-    return bin('/', fn('sum', col('sum')), fn('sum', col('count')));
-  }
-  switch (aggregation) {
-    case 'count':
-      return countAll();
-    case 'sum':
+  switch (agg) {
     case 'min':
     case 'max':
-    case 'rate':
-      return fn(aggregation, col('value'));
+    case 'sum':
+      return fn(agg, col(agg));
+    case 'count':
+      return fn('sum', col('count'));
   }
-  return fn('avg', col('value'));
-}
-
-/** groupExpr resolves a group-by entry: a metrics column, or an attribute key. */
-export function groupExpr(key: string): Expr {
-  const k = key.trim();
-  return METRIC_COLUMNS.has(k) ? col(k) : attributeRef(k);
-}
-
-export function groupAlias(key: string): string {
-  const e = groupExpr(key);
-  return e.kind === 'attr' ? e.key : key.trim();
+  // An average of averages would weigh buckets equally.
+  return bin('/', fn('sum', col('sum')), fn('sum', col('count')));
 }
 
 export function metricsSelect(q: HeimsightQuery): Select {
+  const name = (q.metric ?? '').trim();
+  const agg = (q.aggregation ?? '').trim().toLowerCase() || 'avg';
   const table = metricTable(q.tier);
-  const tiered = table !== 'metrics';
-  const groups = (q.groupBy ?? []).filter((g) => g.trim() !== '');
-  const bucket = timeGroup();
-  const service = nonEmpty(q.service);
-  return {
-    items: [
-      { expr: bucket, alias: 'time' },
-      ...groups.map((g) => ({ expr: groupExpr(g), alias: groupAlias(g) })),
-      { expr: metricValue(q.aggregation ?? 'avg', tiered), alias: 'value' },
-    ],
-    from: table,
-    where: and(
-      timeFilter(),
-      eq(col('name'), str(q.metricName ?? '')),
-      service ? eq(col('service'), str(service)) : undefined
-    ),
-    groupBy: [bucket, ...groups.map(groupExpr)],
-    orderBy: [{ expr: col('time') }],
-  };
+  const s = selectFrom(table);
+  filter(s, timeFilter());
+  filter(s, eq(col('name'), str(name)));
+  filter(s, commonFilters(q, 'metrics'));
+  s.items = [{ expr: timeGroup(), alias: 'time' }];
+  s.groupBy = [timeGroup()];
+  for (const g of q.groupBy ?? []) {
+    if (g.trim() === '') {
+      continue;
+    }
+    const k = keyExpr(g);
+    s.items.push({ expr: k, alias: k.kind === 'attr' ? k.key : undefined });
+    s.groupBy.push(k);
+  }
+  s.items.push({ expr: tierAggregate(table, AGGREGATIONS.includes(agg as never) ? agg : 'avg'), alias: name });
+  s.orderBy = [{ expr: col('time') }];
+  return s;
 }
 
 /** builderSelect returns the tree for a builder query, or undefined for HQL mode. */
@@ -198,6 +355,8 @@ export function builderSelect(q: HeimsightQuery): Select | undefined {
   switch (q.queryType) {
     case 'logs':
       return logsSelect(q);
+    case 'logsVolume':
+      return logsVolumeSelect(q);
     case 'traces':
       return tracesSelect(q);
     case 'traceId':
@@ -214,19 +373,50 @@ export function builderToHql(q: HeimsightQuery): string {
   return s ? selectString(s) : q.hql ?? '';
 }
 
-/** defaultFormat is the frame format each query type produces unless the user picks another. */
-export function defaultFormat(q: HeimsightQuery): HeimsightQuery['format'] {
-  switch (q.queryType) {
+/** defaultFormat is the frame format a query type produces unless the user picks another. */
+export function defaultFormat(queryType: HeimsightQuery['queryType']): NonNullable<HeimsightQuery['format']> {
+  switch (queryType) {
     case 'logs':
+    case 'logContext':
       return 'logs';
-    case 'traces':
-      return 'table';
     case 'traceId':
       return 'trace';
     case 'metrics':
+    case 'logsVolume':
       return 'time_series';
   }
-  return q.format ?? 'table';
+  return 'table';
 }
 
-export { quoteIdent };
+/** validateQuery lists what the backend will refuse in a builder query, in the user's words. */
+export function validateQuery(q: HeimsightQuery): string[] {
+  const errs: string[] = [];
+  for (const s of q.severity ?? []) {
+    if (!SEVERITY_RANGES[s.trim().toLowerCase()]) {
+      errs.push(`unknown severity "${s}" (use trace, debug, info, warn, error or fatal)`);
+    }
+  }
+  for (const [field, v] of [
+    ['minimum duration', q.minDuration],
+    ['maximum duration', q.maxDuration],
+  ] as const) {
+    if (v && v.trim() !== '' && parseGoDuration(v) === undefined) {
+      errs.push(`${field} "${v}" is not a duration such as 250ms or 2s`);
+    }
+  }
+  if (q.limit !== undefined && q.limit !== 0 && (q.limit < 0 || q.limit > MAX_BUILDER_LIMIT)) {
+    errs.push(`limit ${q.limit} is out of range (1..${MAX_BUILDER_LIMIT})`);
+  }
+  for (const f of q.filters ?? []) {
+    if (f.key.trim() !== '' && !FILTER_OPERATORS.includes((f.operator || '=').trim().toLowerCase())) {
+      errs.push(`filter on "${f.key}" has an unknown operator "${f.operator}"`);
+    }
+  }
+  if (q.queryType === 'traceId' && q.traceId && !/^[0-9a-fA-F]{32}$/.test(q.traceId.trim())) {
+    errs.push('a trace id is 32 hex digits');
+  }
+  if (q.queryType === 'metrics' && !(q.metric ?? '').trim()) {
+    errs.push('choose a metric');
+  }
+  return errs;
+}
