@@ -405,8 +405,8 @@ func writeExpr(b *strings.Builder, e Expr) {
 			return
 		}
 		b.WriteByte('-')
-		// "-(-5)": a bare "--" would start a comment.
-		if exprPrec(n.X) <= precNeg {
+		// "-(-5)": a bare "--" would start a comment; "-(5)": "-5" would parse as one literal.
+		if exprPrec(n.X) <= precNeg || isNumberLit(n.X) {
 			b.WriteByte('(')
 			writeExpr(b, n.X)
 			b.WriteByte(')')
@@ -597,4 +597,12 @@ func (n *Select) String() string {
 		}
 	}
 	return b.String()
+}
+
+func isNumberLit(e Expr) bool {
+	switch e.(type) {
+	case *IntLit, *FloatLit, *DurationLit:
+		return true
+	}
+	return false
 }

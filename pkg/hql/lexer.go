@@ -89,8 +89,8 @@ func (l *lexer) next() (Token, error) {
 			l.advance(1)
 		}
 		word := l.src[start:l.off]
-		if up := strings.ToUpper(word); keywords[up] {
-			return Token{Kind: TokKeyword, Pos: p, Text: up, End: l.off}, nil
+		if kw := keywordOf(word); kw != "" {
+			return Token{Kind: TokKeyword, Pos: p, Text: kw, End: l.off}, nil
 		}
 		return Token{Kind: TokIdent, Pos: p, Text: word, End: l.off}, nil
 	case c == '$':
@@ -293,4 +293,21 @@ func Lex(src string) ([]Token, error) {
 			return out, nil
 		}
 	}
+}
+
+// keywordOf returns the canonical (upper-case) keyword for word, or "". It avoids allocating:
+// every identifier of every query passes through here.
+func keywordOf(word string) string {
+	var buf [8]byte
+	if len(word) > len(buf) {
+		return ""
+	}
+	for i := 0; i < len(word); i++ {
+		c := word[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return keywordText[string(buf[:len(word)])]
 }

@@ -66,7 +66,7 @@ func TestParsePrint(t *testing.T) {
 		{"SELECT a FROM t WHERE a = 1 AND b = 2 OR c = 3", "SELECT a FROM t WHERE a = 1 AND b = 2 OR c = 3"},
 		{"SELECT a FROM t WHERE a = 1 AND (b = 2 OR c = 3)", "SELECT a FROM t WHERE a = 1 AND (b = 2 OR c = 3)"},
 		{"SELECT (a + b) * c, a + b * c, a - (b - c), (a - b) - c FROM t", "SELECT (a + b) * c, a + b * c, a - (b - c), a - b - c FROM t"},
-		{"SELECT -5, - 5, -x, - -5, -(a+b), 3 - -2 FROM t", "SELECT -5, -5, -x, -(-5), -(a + b), 3 - -2 FROM t"},
+		{"SELECT -5, - 5, -x, - -5, -(a+b), 3 - -2, -(0), -(1.5) FROM t", "SELECT -5, -5, -x, -(-5), -(a + b), 3 - -2, -(0), -(1.5) FROM t"},
 		{"SELECT a FROM t WHERE NOT a = 1 AND NOT (b OR c)", "SELECT a FROM t WHERE NOT a = 1 AND NOT (b OR c)"},
 		{"SELECT a FROM t WHERE x <> 1 AND y != 2", "SELECT a FROM t WHERE x != 1 AND y != 2"},
 		{"SELECT a FROM t WHERE a IN (1, 2) AND b NOT IN ('x') AND c BETWEEN 1 AND 2 AND d NOT BETWEEN 3 AND 4",

@@ -310,10 +310,16 @@ func (pl *planner) orderExpr(e Expr) (*PExpr, error) {
 
 func (pl *planner) expr(e Expr, sc scope) (*PExpr, error) {
 	pl.depth++
-	defer func() { pl.depth-- }()
 	if pl.depth > 4*MaxDepth {
+		pl.depth--
 		return nil, errorf(e.Pos(), "expression is nested too deeply")
 	}
+	x, err := pl.expr1(e, sc)
+	pl.depth--
+	return x, err
+}
+
+func (pl *planner) expr1(e Expr, sc scope) (*PExpr, error) {
 	switch n := e.(type) {
 	case *Ident:
 		return pl.ident(n, sc)

@@ -63,6 +63,16 @@ var keywords = map[string]bool{
 	"CASE": true, "WHEN": true, "THEN": true, "ELSE": true, "END": true, "CONTAINS": true,
 }
 
+// keywordText maps each keyword to itself, so the lexer gets a canonical string without
+// allocating.
+var keywordText = func() map[string]string {
+	m := make(map[string]string, len(keywords))
+	for k := range keywords {
+		m[k] = k
+	}
+	return m
+}()
+
 // IsKeyword reports whether s (any case) is a reserved HQL keyword.
 func IsKeyword(s string) bool { return keywords[strings.ToUpper(s)] }
 

@@ -59,7 +59,7 @@ func Emit(d Dialect, p *hql.QueryPlan, source store.TableSource, inline bool) (s
 		e.seen = map[any]int{}
 	}
 	b := &e.b
-	b.Grow(256)
+	b.Grow(1024)
 	b.WriteString("SELECT ")
 	if p.Distinct {
 		b.WriteString("DISTINCT ")
