@@ -30,18 +30,23 @@ func NewGRPCServer(opts Options, extra ...grpc.ServerOption) (*grpc.Server, erro
 		limit = math.MaxInt32
 	}
 	srv := grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(int(limit))}, extra...)...)
-	RegisterGRPC(srv, opts)
+	if err := RegisterGRPC(srv, opts); err != nil {
+		return nil, err
+	}
 	return srv, nil
 }
 
-// RegisterGRPC registers the OTLP Export services on r. opts must have passed NewGRPCServer's
-// checks (or be complete).
-func RegisterGRPC(r grpc.ServiceRegistrar, opts Options) {
-	_ = opts.check()
+// RegisterGRPC registers the OTLP Export services on r (for callers that build their own
+// server; they must set the receive size limit themselves).
+func RegisterGRPC(r grpc.ServiceRegistrar, opts Options) error {
+	if err := opts.check(); err != nil {
+		return err
+	}
 	g := &grpcReceiver{opts: opts}
 	collogspb.RegisterLogsServiceServer(r, &logsService{g: g})
 	coltracepb.RegisterTraceServiceServer(r, &traceService{g: g})
 	colmetricspb.RegisterMetricsServiceServer(r, &metricsService{g: g})
+	return nil
 }
 
 type grpcReceiver struct {

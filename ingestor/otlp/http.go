@@ -185,7 +185,9 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) (*bytes.Buffe
 	switch ce := r.Header.Get("Content-Encoding"); strings.ToLower(strings.TrimSpace(ce)) {
 	case "", "identity":
 		if r.ContentLength > 0 {
-			buf.Grow(int(r.ContentLength))
+			// ReadFrom wants MinRead bytes of room to see EOF; without them it would double a
+			// buffer that already fits the body.
+			buf.Grow(int(r.ContentLength) + bytes.MinRead)
 		}
 	case "gzip", "x-gzip":
 		gz = getGzip()

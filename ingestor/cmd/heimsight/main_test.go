@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heimsight/heimsight/pkg/client"
+	"github.com/heimsight/heimsight/pkg/ingest/rest"
 )
 
 type syncBuffer struct {
@@ -91,6 +94,8 @@ func TestServeAndShutdown(t *testing.T) {
 	if !strings.Contains(out.String(), "status=ok") || !strings.Contains(out.String(), "storage=embedded") {
 		t.Fatalf("health output %q", out.String())
 	}
+	checkQueryCommand(t, "http://"+m[1])
+
 	cancel() // what SIGTERM does
 	select {
 	case code := <-done:
@@ -102,5 +107,40 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "msg=stopped") {
 		t.Fatalf("no clean stop in logs:\n%s", logs.String())
+	}
+}
+
+func checkQueryCommand(t *testing.T, apiURL string) {
+	t.Helper()
+	c, err := client.New(apiURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.IngestLogs(context.Background(), []rest.LogRecord{
+		{Timestamp: rest.UnixNano(1_795_000_000_000_000_000), Body: "first, with comma", Service: "cli"},
+		{Timestamp: rest.UnixNano(1_795_000_000_000_000_001), Body: "second", Service: "cli"},
+	})
+	if err != nil || resp.Accepted != 2 {
+		t.Fatalf("ingest: %+v %v", resp, err)
+	}
+	vars := env(map[string]string{"HEIMSIGHT_API_URL": apiURL})
+	const q = "SELECT timestamp, body FROM logs WHERE service = 'cli' ORDER BY timestamp"
+	for format, want := range map[string]string{
+		"table": "timestamp            body\n1795000000000000000  first, with comma\n1795000000000000001  second\n(2 rows in",
+		"csv":   "timestamp,body\n1795000000000000000,\"first, with comma\"\n1795000000000000001,second\n",
+		"json":  `"name": "timestamp"`,
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"query", q, "--format", format}, vars, &out, &errOut); code != 0 {
+			t.Fatalf("query --format %s: exit %d: %s", format, code, errOut.String())
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("query --format %s:\n%s\nwant it to contain\n%s", format, out.String(), want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"query", "SELECT nope FROM logs"}, vars, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "line 1, column 8") {
+		t.Fatalf("bad query: exit %d, %q", code, errOut.String())
 	}
 }
