@@ -16,6 +16,7 @@ func benchPerItem(b *testing.B, body []byte, fn func([]byte) int) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for i := 0; i < b.N; i++ {
 		if n := fn(body); n != benchItems {
 			b.Fatalf("converted %d items", n)
@@ -23,6 +24,9 @@ func benchPerItem(b *testing.B, body []byte, fn func([]byte) int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchItems), "ns/item")
+	// CPU time includes the garbage collector's background work; wall time may include
+	// other processes.
+	b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N*benchItems), "cpu-ns/item")
 	allocs := testing.AllocsPerRun(3, func() { fn(body) })
 	b.ReportMetric(allocs/benchItems, "allocs/item")
 }

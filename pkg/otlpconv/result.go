@@ -266,7 +266,8 @@ func checkEvent(t uint64) string {
 }
 
 // dedupKVs removes duplicate keys in place: the value of the last occurrence wins, at the
-// position of the first, so the common no-duplicate case moves nothing.
+// position of the first. Freed slots at the end are zeroed. The common case, no duplicates,
+// moves nothing.
 func dedupKVs(kvs []model.KeyValue) []model.KeyValue {
 	if len(kvs) < 2 {
 		return kvs
@@ -274,8 +275,21 @@ func dedupKVs(kvs []model.KeyValue) []model.KeyValue {
 	if len(kvs) > 32 {
 		return dedupKVsMap(kvs)
 	}
-	out := kvs[:1]
 	for i := 1; i < len(kvs); i++ {
+		k := kvs[i].Key
+		for j := 0; j < i; j++ {
+			if kvs[j].Key == k {
+				return dedupKVsFrom(kvs, i)
+			}
+		}
+	}
+	return kvs
+}
+
+// dedupKVsFrom handles a list whose first duplicate is at index first.
+func dedupKVsFrom(kvs []model.KeyValue, first int) []model.KeyValue {
+	out := kvs[:first]
+	for i := first; i < len(kvs); i++ {
 		k := kvs[i].Key
 		dup := false
 		for j := range out {

@@ -173,6 +173,17 @@ func (d *wireDec) s(b []byte) string {
 	return string(b)
 }
 
+// extend grows s by one zero element. Items are filled in place rather than appended as whole
+// structs: with rows of hundreds of bytes full of pointers, copying them costs write barriers
+// while the GC runs.
+func extend[S ~[]E, E any](s S) S {
+	if len(s) < cap(s) {
+		return s[:len(s)+1]
+	}
+	var zero E
+	return append(s, zero)
+}
+
 // msgBuf collects the occurrences of a singular message field. Protobuf merges repeated
 // occurrences, which is the same as decoding their concatenation; producers send each field
 // once, so concatenating (and allocating) only happens for odd input.
@@ -243,18 +254,21 @@ type slabMark struct{ gen, n int }
 
 func (d *wireDec) mark() slabMark { return slabMark{d.slabGen, len(d.slab)} }
 
+// rollback drops what the item pushed, zeroing it because pushKV fills slots in place.
 func (d *wireDec) rollback(m slabMark) {
-	if m.gen == d.slabGen {
-		d.slab = d.slab[:m.n]
-	} else {
+	n := m.n
+	if m.gen != d.slabGen {
 		// The slab was replaced while the item was decoded: all of the new one is the item's.
-		d.slab = d.slab[:0]
+		n = 0
 	}
+	clear(d.slab[n:])
+	d.slab = d.slab[:n]
 }
 
 func (d *wireDec) listBegin() { d.listStart = len(d.slab) }
 
-// listEnd closes the open list: duplicate keys are removed in place.
+// listEnd closes the open list: duplicate keys are removed in place (dedupKVs zeroes the
+// slots it frees, which the next list reuses).
 func (d *wireDec) listEnd() model.Attributes {
 	kvs := dedupKVs(d.slab[d.listStart:])
 	if len(kvs) == 0 {
@@ -263,15 +277,6 @@ func (d *wireDec) listEnd() model.Attributes {
 	end := d.listStart + len(kvs)
 	d.slab = d.slab[:end]
 	return d.slab[d.listStart:end:end]
-}
-
-func (d *wireDec) pushTop(kv *model.KeyValue) {
-	if len(d.slab) == cap(d.slab) {
-		d.growSlab()
-	}
-	d.slab = d.slab[:len(d.slab)+1]
-	d.slab[len(d.slab)-1] = *kv
-	d.pushed++
 }
 
 // growSlab replaces a full slab with one sized for the rest of the request, estimated from
@@ -320,51 +325,63 @@ func (d *wireDec) pushKV(b []byte, depth int) error {
 			val.add(f.b)
 		}
 	}
-	kv := model.KeyValue{Key: d.s(key)}
-	if val.n > 0 {
-		if kv.Value, err = d.value(val.b, depth); err != nil {
-			return err
+	if depth > 1 {
+		// The scratch stack may move while the value decodes (nested kvlists push on it), so
+		// decode into a local.
+		var kv model.KeyValue
+		kv.Key = d.s(key)
+		if val.n > 0 {
+			if err := d.value(val.b, depth, &kv.Value); err != nil {
+				return err
+			}
 		}
-	}
-	if depth == 1 {
-		d.pushTop(&kv)
-	} else {
 		d.scratch = append(d.scratch, kv)
+		return nil
+	}
+	// Fill the slot in place: the slab is zeroed memory, and setting only the fields in use
+	// avoids copying whole 136-byte structs, which costs write barriers while the GC runs.
+	if len(d.slab) == cap(d.slab) {
+		d.growSlab()
+	}
+	d.slab = d.slab[:len(d.slab)+1]
+	kv := &d.slab[len(d.slab)-1]
+	d.pushed++
+	kv.Key = d.s(key)
+	if val.n > 0 {
+		return d.value(val.b, depth, &kv.Value)
 	}
 	return nil
 }
 
-// value decodes an AnyValue at nesting level depth (1 for an attribute value or a body).
-func (d *wireDec) value(b []byte, depth int) (model.Value, error) {
+// value decodes an AnyValue at nesting level depth (1 for an attribute value or a body) into
+// dst, which must be the zero Value.
+func (d *wireDec) value(b []byte, depth int, dst *model.Value) error {
 	if depth > maxValueDepth {
 		d.flags |= flagTooDeep
-		return model.Value{}, nil
+		return nil
 	}
-	var v model.Value
 	var kind protowire.Number // the oneof member seen last
+	var num uint64
+	var raw []byte
 	var sub msgBuf
 	var f field
 	var err error
 	for len(b) > 0 {
 		if b, err = d.next(b, &f); err != nil {
-			return v, err
+			return err
 		}
 		switch f.num {
-		case 1:
+		case 1, 7:
 			if f.typ == protowire.BytesType {
-				v, kind = model.Value{Kind: model.KindString, Str: d.s(f.b)}, 1
+				kind, raw = f.num, f.b
 			}
-		case 2:
+		case 2, 3, 8:
 			if f.typ == protowire.VarintType {
-				v, kind = model.Value{Kind: model.KindBool, Bool: f.v != 0}, 2
-			}
-		case 3:
-			if f.typ == protowire.VarintType {
-				v, kind = model.Value{Kind: model.KindInt, Int: int64(f.v)}, 3
+				kind, num = f.num, f.v
 			}
 		case 4:
 			if f.typ == protowire.Fixed64Type {
-				v, kind = model.Value{Kind: model.KindDouble, Double: math.Float64frombits(f.v)}, 4
+				kind, num = 4, f.v
 			}
 		case 5, 6:
 			// A repeated message member of the oneof merges with the previous one only if
@@ -376,44 +393,44 @@ func (d *wireDec) value(b []byte, depth int) (model.Value, error) {
 				sub.add(f.b)
 				kind = f.num
 			}
-		case 7:
-			if f.typ == protowire.BytesType {
-				v, kind = model.Value{Kind: model.KindBytes}, 7
-				if len(f.b) > 0 {
-					v.Bytes = append([]byte(nil), f.b...)
-				}
-			}
-		case 8:
-			if f.typ == protowire.VarintType {
-				v, kind = model.Value{}, 8
-			}
 		}
 	}
 	switch kind {
+	case 1:
+		dst.Kind, dst.Str = model.KindString, d.s(raw)
+	case 2:
+		dst.Kind, dst.Bool = model.KindBool, num != 0
+	case 3:
+		dst.Kind, dst.Int = model.KindInt, int64(num)
+	case 4:
+		dst.Kind, dst.Double = model.KindDouble, math.Float64frombits(num)
+	case 7:
+		dst.Kind = model.KindBytes
+		if len(raw) > 0 {
+			dst.Bytes = append([]byte(nil), raw...)
+		}
 	case 5:
-		return d.array(sub.b, depth)
+		dst.Kind = model.KindArray
+		n, err := d.count(sub.b, 1)
+		if err != nil || n == 0 {
+			return err
+		}
+		dst.Array = make([]model.Value, n)
+		i := 0
+		return d.eachBytes(sub.b, 1, func(e []byte) error {
+			err := d.value(e, depth+1, &dst.Array[i])
+			i++
+			return err
+		})
 	case 6:
 		start := len(d.scratch)
 		if err := d.eachBytes(sub.b, 1, func(kv []byte) error { return d.pushKV(kv, depth+1) }); err != nil {
-			return v, err
+			return err
 		}
-		return model.Value{Kind: model.KindMap, Map: d.nestedEnd(start)}, nil
+		dst.Kind, dst.Map = model.KindMap, d.nestedEnd(start)
 	}
-	return v, nil
-}
-
-func (d *wireDec) array(b []byte, depth int) (model.Value, error) {
-	n, err := d.count(b, 1)
-	if err != nil || n == 0 {
-		return model.Value{Kind: model.KindArray}, err
-	}
-	vals := make([]model.Value, 0, n)
-	err = d.eachBytes(b, 1, func(e []byte) error {
-		v, err := d.value(e, depth+1)
-		vals = append(vals, v)
-		return err
-	})
-	return model.Value{Kind: model.KindArray, Array: vals}, err
+	// 8 (string_value_strindex) and no member at all are the empty value.
+	return nil
 }
 
 // eachBytes calls fn for every length-delimited occurrence of field num in b.
@@ -548,14 +565,16 @@ func (d *wireDec) logs() ([]model.LogRecord, error) {
 	d.itemsTotal = n
 	out := make([]model.LogRecord, 0, n)
 	err = d.walk(func(b []byte, res *model.Resource, scope *model.Scope, parent string) error {
-		out = append(out, model.LogRecord{Resource: res, Scope: scope})
+		out = extend(out)
 		rec := &out[len(out)-1]
+		rec.Resource, rec.Scope = res, scope
 		reason, err := d.logRecord(b, rec, parent)
 		if err != nil {
 			return err
 		}
 		if reason != "" {
 			d.rej.add(reason)
+			out[len(out)-1] = model.LogRecord{}
 			out = out[:len(out)-1]
 		}
 		d.itemsDone++
@@ -636,7 +655,7 @@ func (d *wireDec) logRecord(b []byte, rec *model.LogRecord, parent string) (stri
 	rec.SeverityText = d.s(sevText)
 	rec.EventName = d.s(eventName)
 	if body.n > 0 {
-		if rec.Body, err = d.value(body.b, 1); err != nil {
+		if err = d.value(body.b, 1, &rec.Body); err != nil {
 			return "", err
 		}
 	}
@@ -663,13 +682,16 @@ func (d *wireDec) traces() ([]model.Span, error) {
 	d.itemsTotal = n
 	out := make([]model.Span, 0, n)
 	err = d.walk(func(b []byte, res *model.Resource, scope *model.Scope, parent string) error {
-		out = append(out, model.Span{Resource: res, Scope: scope})
-		reason, err := d.span(b, &out[len(out)-1], parent)
+		out = extend(out)
+		sp := &out[len(out)-1]
+		sp.Resource, sp.Scope = res, scope
+		reason, err := d.span(b, sp, parent)
 		if err != nil {
 			return err
 		}
 		if reason != "" {
 			d.rej.add(reason)
+			out[len(out)-1] = model.Span{}
 			out = out[:len(out)-1]
 		}
 		d.itemsDone++

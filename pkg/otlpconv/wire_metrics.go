@@ -146,8 +146,11 @@ func (d *wireDec) metric(b []byte, out []model.MetricPoint, res *model.Resource,
 		base.HasSum = true
 	}
 	err = d.eachBytes(data.b, metricDataPointsNum, func(pb []byte) error {
-		out = append(out, base)
+		out = extend(out)
 		p := &out[len(out)-1]
+		p.Name, p.Description, p.Unit, p.Type = base.Name, base.Description, base.Unit, base.Type
+		p.Temporality, p.IsMonotonic, p.HasSum = base.Temporality, base.IsMonotonic, base.HasSum
+		p.Resource, p.Scope = base.Resource, base.Scope
 		var reason string
 		var err error
 		switch kind {
@@ -168,6 +171,7 @@ func (d *wireDec) metric(b []byte, out []model.MetricPoint, res *model.Resource,
 		}
 		if reason != "" {
 			d.rej.add(reason)
+			out[len(out)-1] = model.MetricPoint{}
 			out = out[:len(out)-1]
 		}
 		d.itemsDone++
