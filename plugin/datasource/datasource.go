@@ -1,0 +1,241 @@
+package datasource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// Datasource is one configured Heimsight datasource. Safe for concurrent use.
+type Datasource struct {
+	settings  Settings
+	client    *client
+	resources backend.CallResourceHandler
+}
+
+var (
+	_ backend.QueryDataHandler      = (*Datasource)(nil)
+	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
+	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
+)
+
+// settingsError keeps a bad configuration from failing instance creation: Grafana would then
+// show a generic "plugin unavailable"; instead every call answers with the settings message.
+type settingsError struct{ err error }
+
+// NewInstance creates a datasource from Grafana's instance settings.
+func NewInstance(_ context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	st, err := LoadSettings(s)
+	if err != nil {
+		return &settingsError{err: err}, nil
+	}
+	return New(st), nil
+}
+
+// New creates a datasource from validated settings.
+func New(s Settings) *Datasource {
+	d := &Datasource{settings: s, client: newClient(s)}
+	d.resources = httpadapter.New(d.resourceMux())
+	return d
+}
+
+// Dispose is called when Grafana replaces the instance (settings changed).
+func (d *Datasource) Dispose() { d.client.http.CloseIdleConnections() }
+
+// QueryData runs every query of the request; one failing query does not fail the others.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	// A dashboard sends a handful of queries; a small bound keeps one dashboard from flooding
+	// the ingestor.
+	sem := make(chan struct{}, 4)
+	for _, q := range req.Queries {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(q backend.DataQuery) {
+			defer func() { <-sem; wg.Done() }()
+			r := d.query(ctx, q)
+			mu.Lock()
+			resp.Responses[q.RefID] = r
+			mu.Unlock()
+		}(q)
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+// query runs one query and shapes its frames.
+func (d *Datasource) query(ctx context.Context, q backend.DataQuery) backend.DataResponse {
+	var m QueryModel
+	if err := json.Unmarshal(q.JSON, &m); err != nil {
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
+			fmt.Sprintf("cannot read query %s: %v", q.RefID, err))
+	}
+	if q.QueryType != "" {
+		m.QueryType = q.QueryType
+	}
+	b, err := m.build()
+	if err != nil {
+		return errorResponse(err)
+	}
+	frames, err := d.run(ctx, q, &m, b)
+	if err != nil {
+		return errorResponse(err)
+	}
+	for _, f := range frames {
+		if f.Meta == nil {
+			f.Meta = &data.FrameMeta{}
+		}
+		f.Meta.ExecutedQueryString = b.Text
+		if f.Name == "" {
+			f.Name = q.RefID
+		}
+	}
+	return backend.DataResponse{Frames: frames}
+}
+
+// run sends the built query and shapes the result.
+func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel, b *builtQuery) (data.Frames, error) {
+	req := queryRequest{Query: b.Text, MaxRows: b.MaxRows}
+	if !b.NoTimeRange {
+		from, to := q.TimeRange.From, q.TimeRange.To
+		if !b.From.IsZero() {
+			from, to = b.From, b.To
+		}
+		req.From, req.To = timeArg(from), timeArg(to)
+	}
+	if q.Interval > 0 {
+		req.Interval = q.Interval.String()
+	}
+	res, err := d.client.Query(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	defer releaseResult(res)
+	t := newTable(res)
+	links := frameLinks{UID: d.settings.UID, Name: d.settings.Name}
+	var frames data.Frames
+	switch {
+	case m.QueryType == QueryTypeLogsVolume:
+		frames, err = logsVolumeFrames(q.RefID, t)
+	case b.Format == FormatLogs:
+		var f *data.Frame
+		f, err = logsFrame(q.RefID, t, links)
+		frames = data.Frames{f}
+	case b.Format == FormatTrace:
+		var f *data.Frame
+		f, err = traceFrame(q.RefID, t, links)
+		frames = data.Frames{f}
+	case b.Format == FormatTimeSeries:
+		frames, err = timeSeriesFrames(q.RefID, t)
+	case m.QueryType == QueryTypeTraces:
+		var f *data.Frame
+		f, err = traceSearchFrame(q.RefID, t, links)
+		frames = data.Frames{f}
+	default:
+		var f *data.Frame
+		f, err = tableFrame(q.RefID, t)
+		if f != nil {
+			f.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeTable}
+		}
+		frames = data.Frames{f}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if res.Truncated && len(frames) > 0 {
+		frames[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning,
+			Text: fmt.Sprintf("the result was cut at %d rows; narrow the query or raise its limit", res.Rows)})
+	}
+	return frames, nil
+}
+
+func releaseResult(r *result) {
+	for _, rec := range r.Records {
+		rec.Release()
+	}
+}
+
+// errorResponse classifies err: user mistakes, ingestor answers and unreachable ingestors are
+// downstream errors (not the plugin's fault); anything else is a plugin error.
+func errorResponse(err error) backend.DataResponse {
+	var ue *UserError
+	var ae *APIError
+	var ne *UnreachableError
+	switch {
+	case errors.As(err, &ue):
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, ue.Msg)
+	case errors.As(err, &ae):
+		return backend.ErrDataResponseWithSource(httpStatus(ae.Status), backend.ErrorSourceDownstream, ae.Error())
+	case errors.As(err, &ne):
+		st := backend.StatusBadGateway
+		if errors.Is(err, context.DeadlineExceeded) {
+			st = backend.StatusTimeout
+		}
+		return backend.ErrDataResponseWithSource(st, backend.ErrorSourceDownstream, ne.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream, err.Error())
+	}
+	return backend.ErrDataResponseWithSource(backend.StatusInternal, backend.ErrorSourcePlugin, err.Error())
+}
+
+func httpStatus(code int) backend.Status {
+	switch code {
+	case http.StatusBadRequest, http.StatusUnprocessableEntity:
+		return backend.StatusBadRequest
+	case http.StatusUnauthorized:
+		return backend.StatusUnauthorized
+	case http.StatusForbidden:
+		return backend.StatusForbidden
+	case http.StatusNotFound:
+		return backend.StatusNotFound
+	case http.StatusTooManyRequests:
+		return backend.StatusTooManyRequests
+	case http.StatusGatewayTimeout, http.StatusRequestTimeout:
+		return backend.StatusTimeout
+	}
+	if code >= 500 {
+		return backend.StatusBadGateway
+	}
+	return backend.Status(code)
+}
+
+// CallResource serves the editor's resources (see resources.go).
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resources.CallResource(ctx, req, sender)
+}
+
+// --- a datasource whose settings are invalid ---------------------------------------------------
+
+func (s *settingsError) QueryData(_ context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		resp.Responses[q.RefID] = backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream,
+			"the datasource is misconfigured: "+s.err.Error())
+	}
+	return resp, nil
+}
+
+func (s *settingsError) CheckHealth(context.Context, *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: s.err.Error()}, nil
+}
+
+func (s *settingsError) CallResource(_ context.Context, _ *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	body, _ := json.Marshal(map[string]any{"error": map[string]string{"code": "misconfigured", "message": s.err.Error()}})
+	return sender.Send(&backend.CallResourceResponse{Status: http.StatusBadRequest, Body: body,
+		Headers: map[string][]string{"Content-Type": {"application/json"}}})
+}
+
+// requestTimeout is the time budget of one health check step.
+const requestTimeout = 15 * time.Second
