@@ -137,11 +137,11 @@ func stringLiterals(e hql.Expr) []string {
 
 func TestMarkVariables(t *testing.T) {
 	cases := map[string]string{
-		"SELECT * FROM logs WHERE service = $svc":                       "SELECT * FROM logs WHERE service = $__var_svc",
-		"WHERE a IN (${a}, ${b:csv}) AND $__timeFilter(timestamp)":      "WHERE a IN ($__var_a, $__var_b) AND $__timeFilter(timestamp)",
+		"SELECT * FROM logs WHERE service = $svc":                      "SELECT * FROM logs WHERE service = $__var_svc",
+		"WHERE a IN (${a}, ${b:csv}) AND $__timeFilter(timestamp)":     "WHERE a IN ($__var_a, $__var_b) AND $__timeFilter(timestamp)",
 		"WHERE body = '$svc' AND \"$col\" = 1 -- $x\n AND /* $y */ $z": "WHERE body = '$svc' AND \"$col\" = 1 -- $x\n AND /* $y */ $__var_z",
-		"WHERE x = 'it''s $a' AND y = $b":                               "WHERE x = 'it''s $a' AND y = $__var_b",
-		"cost $ 5":                                                      "cost $ 5",
+		"WHERE x = 'it''s $a' AND y = $b":                              "WHERE x = 'it''s $a' AND y = $__var_b",
+		"cost $ 5":                                                     "cost $ 5",
 	}
 	for in, want := range cases {
 		if got := markVariables(in); got != want {
