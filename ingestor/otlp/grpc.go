@@ -2,7 +2,9 @@ package otlp
 
 import (
 	"context"
+	"log/slog"
 	"math"
+	"runtime/debug"
 
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
@@ -29,7 +31,8 @@ func NewGRPCServer(opts Options, extra ...grpc.ServerOption) (*grpc.Server, erro
 	if limit > math.MaxInt32 {
 		limit = math.MaxInt32
 	}
-	srv := grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(int(limit))}, extra...)...)
+	base := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(limit)), grpc.ChainUnaryInterceptor(recoverPanics(opts.Logger))}
+	srv := grpc.NewServer(append(base, extra...)...)
 	if err := RegisterGRPC(srv, opts); err != nil {
 		return nil, err
 	}
@@ -47,6 +50,20 @@ func RegisterGRPC(r grpc.ServiceRegistrar, opts Options) error {
 	coltracepb.RegisterTraceServiceServer(r, &traceService{g: g})
 	colmetricspb.RegisterMetricsServiceServer(r, &metricsService{g: g})
 	return nil
+}
+
+// recoverPanics turns a panic in one Export into an Internal error for that call, as net/http
+// does for HTTP handlers; without it one malformed request would stop the whole process.
+func recoverPanics(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic in OTLP/gRPC export", "method", info.FullMethod, "panic", p, "stack", string(debug.Stack()))
+				resp, err = nil, status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return handler(ctx, req)
+	}
 }
 
 type grpcReceiver struct {

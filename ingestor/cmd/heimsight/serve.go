@@ -140,10 +140,13 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		grpcServer.Stop()
 		<-done
 	}
+	// Closing flushes buffered rows to Parquet, which can take seconds after heavy ingest.
+	log.Info("requests drained, closing store")
+	closeStart := time.Now()
 	if err := closeStore(); err != nil {
 		return errors.Join(runErr, err)
 	}
-	log.Info("stopped")
+	log.Info("stopped", "store_close", time.Since(closeStart).Round(time.Millisecond))
 	return runErr
 }
 
