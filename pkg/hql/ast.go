@@ -33,8 +33,8 @@ type Select struct {
 	GroupBy  []Expr
 	Having   Expr // nil when absent
 	OrderBy  []*OrderItem
-	Limit    *Count // nil when absent
-	Offset   *Count // nil when absent; only with Limit
+	Limit    *Count // nil when absent (the planner applies its default)
+	Offset   *Count // nil when absent
 }
 
 // SelectItem is one output expression with its optional alias. Expr is *Star for "*".
@@ -591,10 +591,10 @@ func (n *Select) String() string {
 	if n.Limit != nil {
 		b.WriteString(" LIMIT ")
 		b.WriteString(n.Limit.String())
-		if n.Offset != nil {
-			b.WriteString(" OFFSET ")
-			b.WriteString(n.Offset.String())
-		}
+	}
+	if n.Offset != nil {
+		b.WriteString(" OFFSET ")
+		b.WriteString(n.Offset.String())
 	}
 	return b.String()
 }

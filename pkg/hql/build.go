@@ -23,6 +23,10 @@ func Col(name string) *Ident { return &Ident{Name: name} }
 // Attr reads a key of a map column: Attr("attributes", "http.method").
 func Attr(mapColumn, key string) *AttrRef { return &AttrRef{Map: mapColumn, Key: key} }
 
+// Timestamp is a timestamp literal: an RFC 3339 string, which the planner reads as a
+// timestamp where it is compared with a timestamp (and uses to prune partitions).
+func Timestamp(t time.Time) *StringLit { return &StringLit{Value: t.UTC().Format(time.RFC3339Nano)} }
+
 // Str is a string literal.
 func Str(s string) *StringLit { return &StringLit{Value: s} }
 
@@ -202,7 +206,7 @@ func (s *Select) SortBy(items ...*OrderItem) *Select {
 	return s
 }
 
-// WithLimit sets LIMIT n; WithOffset sets OFFSET m (printed only with a LIMIT).
+// WithLimit sets LIMIT n; WithOffset sets OFFSET m.
 func (s *Select) WithLimit(n int64) *Select {
 	s.Limit = &Count{N: n}
 	return s

@@ -244,13 +244,13 @@ func (p *parser) parseSelect() (*Select, error) {
 		if s.Limit, err = p.parseCount(); err != nil {
 			return nil, err
 		}
-		if p.isKw("OFFSET") {
-			if err := p.advance(); err != nil {
-				return nil, err
-			}
-			if s.Offset, err = p.parseCount(); err != nil {
-				return nil, err
-			}
+	}
+	if p.isKw("OFFSET") {
+		if err := p.advance(); err != nil {
+			return nil, err
+		}
+		if s.Offset, err = p.parseCount(); err != nil {
+			return nil, err
 		}
 	}
 	return s, nil

@@ -88,6 +88,7 @@ func TestParsePrint(t *testing.T) {
 			"SELECT a, count(*) FROM t GROUP BY a HAVING count(*) > 1 ORDER BY a DESC, 2"},
 		{"SELECT (a = b) = c, (a IS NULL) = TRUE FROM t", "SELECT (a = b) = c, (a IS NULL) = TRUE FROM t"},
 		{"SELECT a FROM t -- trailing comment", "SELECT a FROM t"},
+		{"SELECT a FROM t OFFSET 3", "SELECT a FROM t OFFSET 3"},
 	}
 	for _, c := range cases {
 		s := roundTrip(t, c.src)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,6 +22,10 @@ type Params struct {
 	// any LIMIT (0 = no cap).
 	DefaultLimit, MaxLimit int
 }
+
+// sharedCatalog is the default catalog used when Plan gets none; it is never handed out, so
+// nobody can enable tiers on it.
+var sharedCatalog = sync.OnceValue(DefaultCatalog)
 
 // DefaultLimit is the LIMIT of a query without one when Params.DefaultLimit is 0.
 const DefaultLimit = 1000
@@ -111,7 +116,7 @@ func Plan(stmt *Select, cat *Catalog, p Params) (*QueryPlan, error) {
 		return nil, &Error{Msg: "query has no FROM clause"}
 	}
 	if cat == nil {
-		cat = DefaultCatalog()
+		cat = sharedCatalog()
 	}
 	t, ok := cat.Table(stmt.From.Name)
 	if !ok {
@@ -310,7 +315,8 @@ func (pl *planner) orderExpr(e Expr) (*PExpr, error) {
 
 func (pl *planner) expr(e Expr, sc scope) (*PExpr, error) {
 	pl.depth++
-	if pl.depth > 4*MaxDepth {
+	// Trees built in Go (long AND chains of ad hoc filters) can be deeper than parsed ones.
+	if pl.depth > 1000 {
 		pl.depth--
 		return nil, errorf(e.Pos(), "expression is nested too deeply")
 	}

@@ -96,10 +96,7 @@ func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store
 	if !ok {
 		return nil, nil, fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
 	}
-	cat := e.Catalog
-	if cat == nil {
-		cat = hql.DefaultCatalog()
-	}
+	cat := e.Catalog // nil: the planner's shared default catalog
 	maxRows := e.MaxRows
 	if maxRows <= 0 {
 		maxRows = DefaultMaxRows

@@ -14,7 +14,7 @@ var hostile = []string{
 }
 
 // unquote reads a ClickHouse single-quoted literal the way ClickHouse's lexer does: a backslash
-// escapes the next character (with the usual C escapes and \xHH), and '' is a quote.
+// escapes the next character (with the usual C escapes and \xHH), and ” is a quote.
 func unquote(t *testing.T, lit string) string {
 	t.Helper()
 	if len(lit) < 2 || lit[0] != '\'' || lit[len(lit)-1] != '\'' {
