@@ -12,6 +12,7 @@ import (
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -296,4 +297,23 @@ func BenchmarkHTTPProtobufLogs(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestHTTPInvalidUTF8RejectsOnlyItsRecord(t *testing.T) {
+	w := &memWriter{}
+	h := newHTTP(t, w, ingest.Options{})
+	req := validLogsRequest()
+	req.ResourceLogs[0].ScopeLogs[0].LogRecords[1].Body.Value = &commonpb.AnyValue_StringValue{StringValue: "MARKER!!"}
+	body := bytes.Replace(mustProto(t, req), []byte("MARKER!!"), []byte("MARKER!\xff"), 1)
+	rec := post(h, PathLogs, ContentTypeProtobuf, "", body)
+	var resp collogspb.ExportLogsServiceResponse
+	if rec.Code != 200 || proto.Unmarshal(rec.Body.Bytes(), &resp) != nil {
+		t.Fatalf("status = %d: %q", rec.Code, rec.Body.String())
+	}
+	if ps := resp.GetPartialSuccess(); ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "UTF-8") {
+		t.Fatalf("partial_success = %v", ps)
+	}
+	if got := w.all().Logs; len(got) != 1 || got[0].Body.Str != "one" {
+		t.Fatalf("stored %+v", got)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/heimsight/heimsight/pkg/model"
 )
@@ -141,6 +142,12 @@ func decodeEach(body []byte, f func(i int, raw []byte) error, res *Result) error
 	for i, raw := range raws {
 		if len(raw) == 0 || raw[0] != '{' {
 			res.reject(i, errors.New("not a JSON object"))
+			continue
+		}
+		// encoding/json would silently turn invalid UTF-8 into U+FFFD; refuse the record
+		// instead, as the OTLP decoders do, so that stored text is what was sent.
+		if !utf8.Valid(raw) {
+			res.reject(i, errors.New("record contains invalid UTF-8"))
 			continue
 		}
 		if err := f(i, raw); err != nil {

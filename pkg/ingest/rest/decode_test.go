@@ -64,6 +64,16 @@ func TestDecodeLogs(t *testing.T) {
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
+func TestDecodeInvalidUTF8(t *testing.T) {
+	res, err := DecodeLogs([]byte("[{\"timestamp\": 1, \"body\": \"ok\"}, {\"timestamp\": 2, \"body\": \"bad \xff\"}]"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Batch.Logs) != 1 || res.Rejected != 1 || res.Errors[0].Index != 1 || !strings.Contains(res.Errors[0].Message, "UTF-8") {
+		t.Fatalf("result = %+v", res)
+	}
+}
+
 func TestDecodeWholeRequestErrors(t *testing.T) {
 	tests := []struct {
 		name, body, want string
