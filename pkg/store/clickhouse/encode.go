@@ -1,0 +1,600 @@
+package clickhouse
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/heimsight/heimsight/pkg/model"
+)
+
+// A physical table's insert columns: names and ClickHouse types exactly as the migrated table
+// reports them (system.columns; a test checks this against the real engine). The writer inserts
+// with this explicit column list, so columns added later (or a Collector's extra ones) never
+// shift values.
+type colDef struct {
+	name, typ string
+}
+
+const (
+	tDT64   = "DateTime64(9)"
+	tStr    = "String"
+	tLCStr  = "LowCardinality(String)"
+	tAttrs  = "Map(LowCardinality(String), String)"
+	tU8     = "UInt8"
+	tU32    = "UInt32"
+	tU64    = "UInt64"
+	tI32    = "Int32"
+	tF64    = "Float64"
+	tBool   = "Bool"
+	tArrDT  = "Array(DateTime64(9))"
+	tArrStr = "Array(String)"
+	tArrLC  = "Array(LowCardinality(String))"
+	tArrMap = "Array(Map(LowCardinality(String), String))"
+	tArrU64 = "Array(UInt64)"
+	tArrF64 = "Array(Float64)"
+)
+
+// Physical table names, as the exporter names them.
+const (
+	tableLogs       = "otel_logs"
+	tableTraces     = "otel_traces"
+	tableGauge      = "otel_metrics_gauge"
+	tableSum        = "otel_metrics_sum"
+	tableHistogram  = "otel_metrics_histogram"
+	tableExpHist    = "otel_metrics_exponential_histogram"
+	tableSummary    = "otel_metrics_summary"
+	tableTraceIDTs  = "otel_traces_trace_id_ts"
+	tableMigrations = "heimsight_schema_migrations"
+)
+
+var logsCols = []colDef{
+	{"Timestamp", tDT64}, {"TraceId", tStr}, {"SpanId", tStr}, {"TraceFlags", tU8},
+	{"SeverityText", tLCStr}, {"SeverityNumber", tU8}, {"ServiceName", tLCStr}, {"Body", tStr},
+	{"ResourceSchemaUrl", tLCStr}, {"ResourceAttributes", tAttrs}, {"ScopeSchemaUrl", tLCStr},
+	{"ScopeName", tStr}, {"ScopeVersion", tLCStr}, {"ScopeAttributes", tAttrs}, {"LogAttributes", tAttrs},
+	{"EventName", tStr}, {"ObservedTimestamp", tDT64},
+}
+
+var tracesCols = []colDef{
+	{"Timestamp", tDT64}, {"TraceId", tStr}, {"SpanId", tStr}, {"ParentSpanId", tStr}, {"TraceState", tStr},
+	{"SpanName", tLCStr}, {"SpanKind", tLCStr}, {"ServiceName", tLCStr}, {"ResourceAttributes", tAttrs},
+	{"ScopeName", tStr}, {"ScopeVersion", tStr}, {"SpanAttributes", tAttrs}, {"Duration", tU64},
+	{"StatusCode", tLCStr}, {"StatusMessage", tStr},
+	{"Events.Timestamp", tArrDT}, {"Events.Name", tArrLC}, {"Events.Attributes", tArrMap},
+	{"Links.TraceId", tArrStr}, {"Links.SpanId", tArrStr}, {"Links.TraceState", tArrStr}, {"Links.Attributes", tArrMap},
+	{"TraceFlags", tU32},
+}
+
+var metricCommonCols = []colDef{
+	{"ResourceAttributes", tAttrs}, {"ResourceSchemaUrl", tStr}, {"ScopeName", tStr}, {"ScopeVersion", tStr},
+	{"ScopeAttributes", tAttrs}, {"ScopeDroppedAttrCount", tU32}, {"ScopeSchemaUrl", tStr}, {"ServiceName", tLCStr},
+	{"MetricName", tStr}, {"MetricDescription", tStr}, {"MetricUnit", tStr}, {"Attributes", tAttrs},
+	{"StartTimeUnix", tDT64}, {"TimeUnix", tDT64}, {"Flags", tU32},
+}
+
+var exemplarCols = []colDef{
+	{"Exemplars.FilteredAttributes", tArrMap}, {"Exemplars.TimeUnix", tArrDT}, {"Exemplars.Value", tArrF64},
+	{"Exemplars.SpanId", tArrStr}, {"Exemplars.TraceId", tArrStr},
+}
+
+func concatCols(parts ...[]colDef) []colDef {
+	var out []colDef
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+var (
+	gaugeCols = concatCols(metricCommonCols, exemplarCols, []colDef{{"Value", tF64}})
+	sumCols   = concatCols(metricCommonCols, exemplarCols, []colDef{{"Value", tF64}, {"AggregationTemporality", tI32}, {"IsMonotonic", tBool}})
+	histCols  = concatCols(metricCommonCols, exemplarCols, []colDef{
+		{"Count", tU64}, {"Sum", tF64}, {"BucketCounts", tArrU64}, {"ExplicitBounds", tArrF64},
+		{"Min", tF64}, {"Max", tF64}, {"AggregationTemporality", tI32}})
+	expHistCols = concatCols(metricCommonCols, exemplarCols, []colDef{
+		{"Count", tU64}, {"Sum", tF64}, {"Scale", tI32}, {"ZeroCount", tU64},
+		{"PositiveOffset", tI32}, {"PositiveBucketCounts", tArrU64}, {"NegativeOffset", tI32}, {"NegativeBucketCounts", tArrU64},
+		{"Min", tF64}, {"Max", tF64}, {"AggregationTemporality", tI32}, {"ZeroThreshold", tF64}})
+	summaryCols = concatCols(metricCommonCols, []colDef{
+		{"Count", tU64}, {"Sum", tF64}, {"ValueAtQuantiles.Quantile", tArrF64}, {"ValueAtQuantiles.Value", tArrF64}})
+)
+
+// tableBuffer accumulates one physical table's rows as column slices, in the Go types
+// clickhouse-go's column encoders take without per-value conversion. Not safe for concurrent
+// use; the writer serialises access.
+type tableBuffer interface {
+	// len is the number of buffered rows.
+	len() int
+	// columns returns one slice per column of cols(), in that order.
+	columns() []any
+	// reset empties the buffer, keeping capacity.
+	reset()
+}
+
+// nanos converts Unix nanoseconds to the time.Time the DateTime64 encoder takes.
+func nanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// attrMap renders attributes as the exporter stores them: values with model.Value.AsString.
+// nil for no attributes (encoded as an empty map).
+func attrMap(a model.Attributes) map[string]string {
+	if len(a) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(a))
+	for i := range a {
+		m[a[i].Key] = a[i].Value.AsString()
+	}
+	return m
+}
+
+// sharedAttrs caches the rendered attributes of the last resource and scope: records of one
+// OTLP ResourceLogs share one *Resource, so a batch renders each resource once, not per row.
+// The maps are read-only once built and may be appended to many rows.
+type sharedAttrs struct {
+	res      *model.Resource
+	resMap   map[string]string
+	service  string
+	scope    *model.Scope
+	scopeMap map[string]string
+}
+
+func (c *sharedAttrs) resource(r *model.Resource) (map[string]string, string) {
+	if r == nil {
+		return nil, ""
+	}
+	if r != c.res {
+		c.res, c.resMap, c.service = r, attrMap(r.Attributes), r.ServiceName()
+	}
+	return c.resMap, c.service
+}
+
+func (c *sharedAttrs) scopeAttrs(s *model.Scope) map[string]string {
+	if s == nil {
+		return nil
+	}
+	if s != c.scope {
+		c.scope, c.scopeMap = s, attrMap(s.Attributes)
+	}
+	return c.scopeMap
+}
+
+func (c *sharedAttrs) forget() { *c = sharedAttrs{} }
+
+func resourceSchema(r *model.Resource) string {
+	if r == nil {
+		return ""
+	}
+	return r.SchemaURL
+}
+
+func scopeFields(s *model.Scope) (name, version, schema string, dropped uint32) {
+	if s == nil {
+		return "", "", "", 0
+	}
+	return s.Name, s.Version, s.SchemaURL, s.DroppedAttributesCount
+}
+
+func clampU8(v int32) uint8 {
+	if v < 0 {
+		return 0
+	}
+	if v > math.MaxUint8 {
+		return math.MaxUint8
+	}
+	return uint8(v)
+}
+
+// ---- logs
+
+type logsBuffer struct {
+	ts, observed                         []time.Time
+	traceID, spanID                      []string
+	traceFlags, sevNum                   []uint8
+	sevText, service, body, resSchema    []string
+	scopeSchema, scopeName, scopeVersion []string
+	eventName                            []string
+	resAttrs, scopeAttrs, logAttrs       []map[string]string
+	shared                               sharedAttrs
+}
+
+func (b *logsBuffer) len() int { return len(b.ts) }
+
+func (b *logsBuffer) add(r *model.LogRecord) {
+	res, service := b.shared.resource(r.Resource)
+	sName, sVersion, sSchema, _ := scopeFields(r.Scope)
+	b.ts = append(b.ts, nanos(r.Timestamp))
+	b.traceID = append(b.traceID, r.TraceID.String())
+	b.spanID = append(b.spanID, r.SpanID.String())
+	b.traceFlags = append(b.traceFlags, uint8(r.Flags&0xff))
+	b.sevText = append(b.sevText, r.SeverityText)
+	b.sevNum = append(b.sevNum, clampU8(int32(r.SeverityNumber)))
+	b.service = append(b.service, service)
+	b.body = append(b.body, r.Body.AsString())
+	b.resSchema = append(b.resSchema, resourceSchema(r.Resource))
+	b.resAttrs = append(b.resAttrs, res)
+	b.scopeSchema = append(b.scopeSchema, sSchema)
+	b.scopeName = append(b.scopeName, sName)
+	b.scopeVersion = append(b.scopeVersion, sVersion)
+	b.scopeAttrs = append(b.scopeAttrs, b.shared.scopeAttrs(r.Scope))
+	b.logAttrs = append(b.logAttrs, attrMap(r.Attributes))
+	b.eventName = append(b.eventName, r.EventName)
+	b.observed = append(b.observed, nanos(r.ObservedTimestamp))
+}
+
+func (b *logsBuffer) columns() []any {
+	return []any{b.ts, b.traceID, b.spanID, b.traceFlags, b.sevText, b.sevNum, b.service, b.body,
+		b.resSchema, b.resAttrs, b.scopeSchema, b.scopeName, b.scopeVersion, b.scopeAttrs, b.logAttrs,
+		b.eventName, b.observed}
+}
+
+func (b *logsBuffer) reset() {
+	b.ts, b.observed = b.ts[:0], b.observed[:0]
+	b.traceID, b.spanID = b.traceID[:0], b.spanID[:0]
+	b.traceFlags, b.sevNum = b.traceFlags[:0], b.sevNum[:0]
+	b.sevText, b.service, b.body, b.resSchema = b.sevText[:0], b.service[:0], b.body[:0], b.resSchema[:0]
+	b.scopeSchema, b.scopeName, b.scopeVersion = b.scopeSchema[:0], b.scopeName[:0], b.scopeVersion[:0]
+	b.eventName = b.eventName[:0]
+	clear(b.resAttrs)
+	clear(b.scopeAttrs)
+	clear(b.logAttrs)
+	b.resAttrs, b.scopeAttrs, b.logAttrs = b.resAttrs[:0], b.scopeAttrs[:0], b.logAttrs[:0]
+	b.shared.forget()
+}
+
+// ---- traces
+
+type tracesBuffer struct {
+	ts                                       []time.Time
+	traceID, spanID, parentID, traceState    []string
+	name, kind, service, scopeName, scopeVer []string
+	statusCode, statusMsg                    []string
+	resAttrs, spanAttrs                      []map[string]string
+	duration                                 []uint64
+	evTS                                     [][]time.Time
+	evName                                   [][]string
+	evAttrs                                  [][]map[string]string
+	lnTrace, lnSpan, lnState                 [][]string
+	lnAttrs                                  [][]map[string]string
+	flags                                    []uint32
+	shared                                   sharedAttrs
+}
+
+func (b *tracesBuffer) len() int { return len(b.ts) }
+
+func (b *tracesBuffer) add(s *model.Span) {
+	res, service := b.shared.resource(s.Resource)
+	sName, sVersion, _, _ := scopeFields(s.Scope)
+	d := s.DurationNanos()
+	if d < 0 {
+		d = 0 // an end before the start is a producer bug; UInt64 cannot hold it
+	}
+	b.ts = append(b.ts, nanos(s.StartTimestamp))
+	b.traceID = append(b.traceID, s.TraceID.String())
+	b.spanID = append(b.spanID, s.SpanID.String())
+	b.parentID = append(b.parentID, s.ParentSpanID.String())
+	b.traceState = append(b.traceState, s.TraceState)
+	b.name = append(b.name, s.Name)
+	b.kind = append(b.kind, s.Kind.String())
+	b.service = append(b.service, service)
+	b.resAttrs = append(b.resAttrs, res)
+	b.scopeName = append(b.scopeName, sName)
+	b.scopeVer = append(b.scopeVer, sVersion)
+	b.spanAttrs = append(b.spanAttrs, attrMap(s.Attributes))
+	b.duration = append(b.duration, uint64(d))
+	b.statusCode = append(b.statusCode, s.StatusCode.String())
+	b.statusMsg = append(b.statusMsg, s.StatusMessage)
+	n := len(s.Events)
+	evTS, evName, evAttrs := make([]time.Time, n), make([]string, n), make([]map[string]string, n)
+	for i := range s.Events {
+		e := &s.Events[i]
+		evTS[i], evName[i], evAttrs[i] = nanos(e.Timestamp), e.Name, attrMap(e.Attributes)
+	}
+	b.evTS, b.evName, b.evAttrs = append(b.evTS, evTS), append(b.evName, evName), append(b.evAttrs, evAttrs)
+	n = len(s.Links)
+	lnTrace, lnSpan, lnState, lnAttrs := make([]string, n), make([]string, n), make([]string, n), make([]map[string]string, n)
+	for i := range s.Links {
+		l := &s.Links[i]
+		lnTrace[i], lnSpan[i], lnState[i], lnAttrs[i] = l.TraceID.String(), l.SpanID.String(), l.TraceState, attrMap(l.Attributes)
+	}
+	b.lnTrace, b.lnSpan, b.lnState, b.lnAttrs = append(b.lnTrace, lnTrace), append(b.lnSpan, lnSpan), append(b.lnState, lnState), append(b.lnAttrs, lnAttrs)
+	b.flags = append(b.flags, s.Flags)
+}
+
+func (b *tracesBuffer) columns() []any {
+	return []any{b.ts, b.traceID, b.spanID, b.parentID, b.traceState, b.name, b.kind, b.service, b.resAttrs,
+		b.scopeName, b.scopeVer, b.spanAttrs, b.duration, b.statusCode, b.statusMsg,
+		b.evTS, b.evName, b.evAttrs, b.lnTrace, b.lnSpan, b.lnState, b.lnAttrs, b.flags}
+}
+
+func (b *tracesBuffer) reset() {
+	*b = tracesBuffer{
+		ts: b.ts[:0], traceID: b.traceID[:0], spanID: b.spanID[:0], parentID: b.parentID[:0], traceState: b.traceState[:0],
+		name: b.name[:0], kind: b.kind[:0], service: b.service[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0],
+		statusCode: b.statusCode[:0], statusMsg: b.statusMsg[:0], duration: b.duration[:0], flags: b.flags[:0],
+		// Slices of references are re-made so the old rows can be collected.
+	}
+}
+
+// ---- metrics
+
+// metricCommon holds the columns every metric table has (metricCommonCols and exemplarCols).
+type metricCommon struct {
+	resAttrs, scopeAttrs, attrs                 []map[string]string
+	resSchema, scopeName, scopeVer, scopeSchema []string
+	scopeDropped, flags                         []uint32
+	service, name, desc, unit                   []string
+	start, ts                                   []time.Time
+	exAttrs                                     [][]map[string]string
+	exTS                                        [][]time.Time
+	exValue                                     [][]float64
+	exSpan, exTrace                             [][]string
+	shared                                      sharedAttrs
+}
+
+func (b *metricCommon) len() int { return len(b.ts) }
+
+func (b *metricCommon) addCommon(p *model.MetricPoint, exemplars bool) {
+	res, service := b.shared.resource(p.Resource)
+	sName, sVersion, sSchema, sDropped := scopeFields(p.Scope)
+	b.resAttrs = append(b.resAttrs, res)
+	b.resSchema = append(b.resSchema, resourceSchema(p.Resource))
+	b.scopeName = append(b.scopeName, sName)
+	b.scopeVer = append(b.scopeVer, sVersion)
+	b.scopeAttrs = append(b.scopeAttrs, b.shared.scopeAttrs(p.Scope))
+	b.scopeDropped = append(b.scopeDropped, sDropped)
+	b.scopeSchema = append(b.scopeSchema, sSchema)
+	b.service = append(b.service, service)
+	b.name = append(b.name, p.Name)
+	b.desc = append(b.desc, p.Description)
+	b.unit = append(b.unit, p.Unit)
+	b.attrs = append(b.attrs, attrMap(p.Attributes))
+	b.start = append(b.start, nanos(p.StartTimestamp))
+	b.ts = append(b.ts, nanos(p.Timestamp))
+	b.flags = append(b.flags, p.Flags)
+	if !exemplars {
+		return
+	}
+	n := len(p.Exemplars)
+	exAttrs, exTS, exValue, exSpan, exTrace := make([]map[string]string, n), make([]time.Time, n), make([]float64, n), make([]string, n), make([]string, n)
+	for i := range p.Exemplars {
+		e := &p.Exemplars[i]
+		exAttrs[i], exTS[i], exValue[i], exSpan[i], exTrace[i] = attrMap(e.FilteredAttributes), nanos(e.Timestamp), e.Value, e.SpanID.String(), e.TraceID.String()
+	}
+	b.exAttrs, b.exTS, b.exValue = append(b.exAttrs, exAttrs), append(b.exTS, exTS), append(b.exValue, exValue)
+	b.exSpan, b.exTrace = append(b.exSpan, exSpan), append(b.exTrace, exTrace)
+}
+
+func (b *metricCommon) commonColumns(exemplars bool) []any {
+	cols := []any{b.resAttrs, b.resSchema, b.scopeName, b.scopeVer, b.scopeAttrs, b.scopeDropped, b.scopeSchema,
+		b.service, b.name, b.desc, b.unit, b.attrs, b.start, b.ts, b.flags}
+	if exemplars {
+		cols = append(cols, b.exAttrs, b.exTS, b.exValue, b.exSpan, b.exTrace)
+	}
+	return cols
+}
+
+func (b *metricCommon) resetCommon() {
+	*b = metricCommon{
+		resSchema: b.resSchema[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0], scopeSchema: b.scopeSchema[:0],
+		scopeDropped: b.scopeDropped[:0], flags: b.flags[:0], service: b.service[:0], name: b.name[:0],
+		desc: b.desc[:0], unit: b.unit[:0], start: b.start[:0], ts: b.ts[:0],
+	}
+}
+
+// optional encodes an absent histogram/summary sum, min or max as NaN: the exporter schema has
+// no NULL there, and NaN is no value a producer sends. The logical tables read NaN back as NULL.
+func optional(v float64, ok bool) float64 {
+	if !ok {
+		return math.NaN()
+	}
+	return v
+}
+
+func cloneSlice[T any](s []T) []T {
+	if len(s) == 0 {
+		return []T{}
+	}
+	return append([]T(nil), s...)
+}
+
+type gaugeBuffer struct {
+	metricCommon
+	value []float64
+}
+
+func (b *gaugeBuffer) add(p *model.MetricPoint) {
+	b.addCommon(p, true)
+	b.value = append(b.value, p.Value)
+}
+func (b *gaugeBuffer) columns() []any { return append(b.commonColumns(true), b.value) }
+func (b *gaugeBuffer) reset()         { b.resetCommon(); b.value = b.value[:0] }
+
+type sumBuffer struct {
+	metricCommon
+	value       []float64
+	temporality []int32
+	monotonic   []bool
+}
+
+func (b *sumBuffer) add(p *model.MetricPoint) {
+	b.addCommon(p, true)
+	b.value = append(b.value, p.Value)
+	b.temporality = append(b.temporality, int32(p.Temporality))
+	b.monotonic = append(b.monotonic, p.IsMonotonic)
+}
+func (b *sumBuffer) columns() []any {
+	return append(b.commonColumns(true), b.value, b.temporality, b.monotonic)
+}
+func (b *sumBuffer) reset() {
+	b.resetCommon()
+	b.value, b.temporality, b.monotonic = b.value[:0], b.temporality[:0], b.monotonic[:0]
+}
+
+type histBuffer struct {
+	metricCommon
+	count         []uint64
+	sum, min, max []float64
+	buckets       [][]uint64
+	bounds        [][]float64
+	temporality   []int32
+}
+
+func (b *histBuffer) add(p *model.MetricPoint) {
+	b.addCommon(p, true)
+	b.count = append(b.count, p.Count)
+	b.sum = append(b.sum, optional(p.Sum, p.HasSum))
+	b.buckets = append(b.buckets, cloneSlice(p.BucketCounts))
+	b.bounds = append(b.bounds, cloneSlice(p.ExplicitBounds))
+	b.min = append(b.min, optional(p.Min, p.HasMin))
+	b.max = append(b.max, optional(p.Max, p.HasMax))
+	b.temporality = append(b.temporality, int32(p.Temporality))
+}
+func (b *histBuffer) columns() []any {
+	return append(b.commonColumns(true), b.count, b.sum, b.buckets, b.bounds, b.min, b.max, b.temporality)
+}
+func (b *histBuffer) reset() {
+	b.resetCommon()
+	*b = histBuffer{metricCommon: b.metricCommon, count: b.count[:0], sum: b.sum[:0], min: b.min[:0], max: b.max[:0], temporality: b.temporality[:0]}
+}
+
+type expHistBuffer struct {
+	metricCommon
+	count, zeroCount         []uint64
+	sum, min, max, zeroThres []float64
+	scale, posOff, negOff    []int32
+	posBuckets, negBuckets   [][]uint64
+	temporality              []int32
+}
+
+func (b *expHistBuffer) add(p *model.MetricPoint) {
+	b.addCommon(p, true)
+	b.count = append(b.count, p.Count)
+	b.sum = append(b.sum, optional(p.Sum, p.HasSum))
+	b.scale = append(b.scale, p.Scale)
+	b.zeroCount = append(b.zeroCount, p.ZeroCount)
+	b.posOff = append(b.posOff, p.PositiveOffset)
+	b.posBuckets = append(b.posBuckets, cloneSlice(p.PositiveBucketCounts))
+	b.negOff = append(b.negOff, p.NegativeOffset)
+	b.negBuckets = append(b.negBuckets, cloneSlice(p.NegativeBucketCounts))
+	b.min = append(b.min, optional(p.Min, p.HasMin))
+	b.max = append(b.max, optional(p.Max, p.HasMax))
+	b.temporality = append(b.temporality, int32(p.Temporality))
+	b.zeroThres = append(b.zeroThres, p.ZeroThreshold)
+}
+func (b *expHistBuffer) columns() []any {
+	return append(b.commonColumns(true), b.count, b.sum, b.scale, b.zeroCount, b.posOff, b.posBuckets,
+		b.negOff, b.negBuckets, b.min, b.max, b.temporality, b.zeroThres)
+}
+func (b *expHistBuffer) reset() {
+	b.resetCommon()
+	*b = expHistBuffer{metricCommon: b.metricCommon, count: b.count[:0], zeroCount: b.zeroCount[:0], sum: b.sum[:0],
+		min: b.min[:0], max: b.max[:0], zeroThres: b.zeroThres[:0], scale: b.scale[:0], posOff: b.posOff[:0],
+		negOff: b.negOff[:0], temporality: b.temporality[:0]}
+}
+
+type summaryBuffer struct {
+	metricCommon
+	count     []uint64
+	sum       []float64
+	quantiles [][]float64
+	values    [][]float64
+}
+
+func (b *summaryBuffer) add(p *model.MetricPoint) {
+	b.addCommon(p, false)
+	b.count = append(b.count, p.Count)
+	b.sum = append(b.sum, optional(p.Sum, p.HasSum))
+	q, v := make([]float64, len(p.Quantiles)), make([]float64, len(p.Quantiles))
+	for i, x := range p.Quantiles {
+		q[i], v[i] = x.Quantile, x.Value
+	}
+	b.quantiles, b.values = append(b.quantiles, q), append(b.values, v)
+}
+func (b *summaryBuffer) columns() []any {
+	return append(b.commonColumns(false), b.count, b.sum, b.quantiles, b.values)
+}
+func (b *summaryBuffer) reset() {
+	b.resetCommon()
+	*b = summaryBuffer{metricCommon: b.metricCommon, count: b.count[:0], sum: b.sum[:0]}
+}
+
+// tableSpec ties a physical table to its columns and buffer.
+type tableSpec struct {
+	name      string
+	cols      []colDef
+	newBuffer func() tableBuffer
+}
+
+// The physical tables the writer inserts into, in a fixed order (the writer's table index).
+const (
+	idxLogs = iota
+	idxTraces
+	idxGauge
+	idxSum
+	idxHistogram
+	idxExpHist
+	idxSummary
+	numTables
+)
+
+var tableSpecs = [numTables]tableSpec{
+	idxLogs:      {tableLogs, logsCols, func() tableBuffer { return &logsBuffer{} }},
+	idxTraces:    {tableTraces, tracesCols, func() tableBuffer { return &tracesBuffer{} }},
+	idxGauge:     {tableGauge, gaugeCols, func() tableBuffer { return &gaugeBuffer{} }},
+	idxSum:       {tableSum, sumCols, func() tableBuffer { return &sumBuffer{} }},
+	idxHistogram: {tableHistogram, histCols, func() tableBuffer { return &histBuffer{} }},
+	idxExpHist:   {tableExpHist, expHistCols, func() tableBuffer { return &expHistBuffer{} }},
+	idxSummary:   {tableSummary, summaryCols, func() tableBuffer { return &summaryBuffer{} }},
+}
+
+// metricTable maps a metric type to its table index.
+func metricTable(t model.MetricType) (int, error) {
+	switch t {
+	case model.MetricGauge:
+		return idxGauge, nil
+	case model.MetricSum:
+		return idxSum, nil
+	case model.MetricHistogram:
+		return idxHistogram, nil
+	case model.MetricExponentialHistogram:
+		return idxExpHist, nil
+	case model.MetricSummary:
+		return idxSummary, nil
+	}
+	return 0, fmt.Errorf("cannot store metric point: unknown type %d", t)
+}
+
+// addRow appends one row of the given table. row is *model.LogRecord, *model.Span or
+// *model.MetricPoint as the table requires.
+func addRow(buf tableBuffer, row any) {
+	switch b := buf.(type) {
+	case *logsBuffer:
+		b.add(row.(*model.LogRecord))
+	case *tracesBuffer:
+		b.add(row.(*model.Span))
+	case *gaugeBuffer:
+		b.add(row.(*model.MetricPoint))
+	case *sumBuffer:
+		b.add(row.(*model.MetricPoint))
+	case *histBuffer:
+		b.add(row.(*model.MetricPoint))
+	case *expHistBuffer:
+		b.add(row.(*model.MetricPoint))
+	case *summaryBuffer:
+		b.add(row.(*model.MetricPoint))
+	}
+}
+
+// insertSQL is the INSERT a flush prepares for table t: explicit column list, no values (the
+// block follows on the native protocol).
+func insertSQL(database string, t *tableSpec) string {
+	s := "INSERT INTO " + QuoteIdent(database) + "." + QuoteIdent(t.name) + " ("
+	for i, c := range t.cols {
+		if i > 0 {
+			s += ", "
+		}
+		s += QuoteIdent(c.name)
+	}
+	return s + ")"
+}

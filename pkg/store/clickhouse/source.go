@@ -1,0 +1,208 @@
+package clickhouse
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+// The logical tables (docs/schema.md) as relations over the exporter tables. Columns are renamed,
+// not converted, where the physical type already is the logical one, so the server still sees
+// the raw column under the alias: predicates pushed into the subquery use the ORDER BY key, the
+// partition key and the skip indexes. LowCardinality(String) and Map(LowCardinality(String),
+// String) read as utf8 and map<utf8,utf8>. ClickHouse has no nullable arrays: array columns that
+// do not apply to a metric type are empty, not NULL.
+
+type logicalCol struct {
+	name string
+	expr string
+}
+
+func logsColumns() []logicalCol {
+	return []logicalCol{
+		{"timestamp", "Timestamp"},
+		{"observed_timestamp", "ObservedTimestamp"},
+		{"trace_id", "TraceId"},
+		{"span_id", "SpanId"},
+		{"trace_flags", "toInt32(TraceFlags)"},
+		{"severity_text", "SeverityText"},
+		{"severity_number", "toInt32(SeverityNumber)"},
+		{"service", "ServiceName"},
+		{"body", "Body"},
+		{"attributes", "LogAttributes"},
+		{"resource", "ResourceAttributes"},
+		{"resource_schema_url", "ResourceSchemaUrl"},
+		{"scope_name", "ScopeName"},
+		{"scope_version", "ScopeVersion"},
+		{"scope_attributes", "ScopeAttributes"},
+		{"scope_schema_url", "ScopeSchemaUrl"},
+		{"event_name", "EventName"},
+	}
+}
+
+const (
+	attrsType    = "Map(String, String)"
+	eventType    = "Tuple(timestamp DateTime64(9), name String, attributes " + attrsType + ")"
+	linkType     = "Tuple(trace_id String, span_id String, trace_state String, attributes " + attrsType + ")"
+	quantileType = "Tuple(quantile Float64, value Float64)"
+	exemplarType = "Tuple(timestamp DateTime64(9), value Float64, trace_id String, span_id String, filtered_attributes " + attrsType + ")"
+)
+
+func spansColumns() []logicalCol {
+	return []logicalCol{
+		{"timestamp", "Timestamp"},
+		{"end_timestamp", "addNanoseconds(Timestamp, Duration)"},
+		{"duration_ns", "toInt64(Duration)"},
+		{"trace_id", "TraceId"},
+		{"span_id", "SpanId"},
+		{"parent_span_id", "ParentSpanId"},
+		{"trace_state", "TraceState"},
+		{"trace_flags", "toInt32(TraceFlags)"},
+		{"name", "SpanName"},
+		{"kind", "SpanKind"},
+		{"service", "ServiceName"},
+		{"status_code", "StatusCode"},
+		{"status_message", "StatusMessage"},
+		{"attributes", "SpanAttributes"},
+		{"resource", "ResourceAttributes"},
+		{"scope_name", "ScopeName"},
+		{"scope_version", "ScopeVersion"},
+		{"events", "arrayMap((t, n, a) -> CAST((t, n, a), '" + eventType + "'), `Events.Timestamp`, `Events.Name`, `Events.Attributes`)"},
+		{"links", "arrayMap((ti, si, ts, a) -> CAST((ti, si, ts, a), '" + linkType + "'), `Links.TraceId`, `Links.SpanId`, `Links.TraceState`, `Links.Attributes`)"},
+	}
+}
+
+// metricCol is one logical metrics column: its ClickHouse type (what a branch without it
+// produces: NULL, or an empty array) and its expression per metric table.
+type metricCol struct {
+	name, typ string
+	expr      map[string]string // physical table -> expression; absent: the type's empty value
+}
+
+const allMetricTables = "*"
+
+var (
+	exemplarsExpr = "arrayMap((t, v, ti, si, a) -> CAST((t, v, ti, si, a), '" + exemplarType + "'), `Exemplars.TimeUnix`, `Exemplars.Value`, `Exemplars.TraceId`, `Exemplars.SpanId`, `Exemplars.FilteredAttributes`)"
+	temporality   = "CAST(transform(AggregationTemporality, [1, 2], ['Delta', 'Cumulative'], 'Unspecified'), 'Nullable(String)')"
+	// Absent sums, mins and maxes are stored as NaN (see optional in encode.go).
+	nanToNull = func(col string) string { return "if(isNaN(" + col + "), NULL, " + col + ")" }
+)
+
+func metricsColumns() []metricCol {
+	all := func(e string) map[string]string { return map[string]string{allMetricTables: e} }
+	return []metricCol{
+		{"timestamp", "", all("TimeUnix")},
+		{"start_timestamp", "", all("StartTimeUnix")},
+		{"name", "", all("MetricName")},
+		{"description", "", all("MetricDescription")},
+		{"unit", "", all("MetricUnit")},
+		{"type", "", map[string]string{tableGauge: "'gauge'", tableSum: "'sum'", tableHistogram: "'histogram'",
+			tableExpHist: "'exponential_histogram'", tableSummary: "'summary'"}},
+		{"service", "", all("ServiceName")},
+		{"attributes", "", all("Attributes")},
+		{"resource", "", all("ResourceAttributes")},
+		{"scope_name", "", all("ScopeName")},
+		{"scope_version", "", all("ScopeVersion")},
+		{"flags", "", all("toInt32(Flags)")},
+		{"value", "Nullable(Float64)", map[string]string{tableGauge: "CAST(Value, 'Nullable(Float64)')", tableSum: "CAST(Value, 'Nullable(Float64)')"}},
+		{"temporality", "Nullable(String)", map[string]string{tableSum: temporality, tableHistogram: temporality, tableExpHist: temporality}},
+		{"is_monotonic", "Nullable(Bool)", map[string]string{tableSum: "CAST(IsMonotonic, 'Nullable(Bool)')"}},
+		{"count", "Nullable(Int64)", map[string]string{tableHistogram: "CAST(Count, 'Nullable(Int64)')", tableExpHist: "CAST(Count, 'Nullable(Int64)')", tableSummary: "CAST(Count, 'Nullable(Int64)')"}},
+		{"sum", "Nullable(Float64)", map[string]string{tableHistogram: nanToNull("Sum"), tableExpHist: nanToNull("Sum"), tableSummary: nanToNull("Sum")}},
+		{"min", "Nullable(Float64)", map[string]string{tableHistogram: nanToNull("Min"), tableExpHist: nanToNull("Min")}},
+		{"max", "Nullable(Float64)", map[string]string{tableHistogram: nanToNull("Max"), tableExpHist: nanToNull("Max")}},
+		{"bucket_counts", "Array(Int64)", map[string]string{tableHistogram: "CAST(BucketCounts, 'Array(Int64)')"}},
+		{"explicit_bounds", "Array(Float64)", map[string]string{tableHistogram: "ExplicitBounds"}},
+		{"scale", "Nullable(Int32)", map[string]string{tableExpHist: "CAST(Scale, 'Nullable(Int32)')"}},
+		{"zero_count", "Nullable(Int64)", map[string]string{tableExpHist: "CAST(ZeroCount, 'Nullable(Int64)')"}},
+		{"zero_threshold", "Nullable(Float64)", map[string]string{tableExpHist: "CAST(ZeroThreshold, 'Nullable(Float64)')"}},
+		{"positive_offset", "Nullable(Int32)", map[string]string{tableExpHist: "CAST(PositiveOffset, 'Nullable(Int32)')"}},
+		{"positive_bucket_counts", "Array(Int64)", map[string]string{tableExpHist: "CAST(PositiveBucketCounts, 'Array(Int64)')"}},
+		{"negative_offset", "Nullable(Int32)", map[string]string{tableExpHist: "CAST(NegativeOffset, 'Nullable(Int32)')"}},
+		{"negative_bucket_counts", "Array(Int64)", map[string]string{tableExpHist: "CAST(NegativeBucketCounts, 'Array(Int64)')"}},
+		{"quantiles", "Array(" + quantileType + ")", map[string]string{tableSummary: "arrayMap((q, v) -> CAST((q, v), '" + quantileType + "'), `ValueAtQuantiles.Quantile`, `ValueAtQuantiles.Value`)"}},
+		{"exemplars", "Array(" + exemplarType + ")", map[string]string{tableGauge: exemplarsExpr, tableSum: exemplarsExpr, tableHistogram: exemplarsExpr, tableExpHist: exemplarsExpr}},
+	}
+}
+
+var metricTables = []string{tableGauge, tableSum, tableHistogram, tableExpHist, tableSummary}
+
+// LogicalTables lists the logical tables TableSource serves.
+var LogicalTables = []string{"logs", "spans", "metrics"}
+
+// timeFilter renders the pruning condition for a scan's time range on a physical time column.
+// The bounds are integers rendered by Literal; the condition may keep more rows than the range,
+// never fewer, which is what store.TableScan asks.
+func timeFilter(col string, scan *store.TableScan) string {
+	if scan == nil || (scan.From == 0 && scan.To == 0) {
+		return ""
+	}
+	var conds []string
+	if scan.From != 0 {
+		lit, _ := Literal(scan.From)
+		conds = append(conds, col+" >= fromUnixTimestamp64Nano("+lit+")")
+	}
+	if scan.To != 0 {
+		lit, _ := Literal(scan.To)
+		conds = append(conds, col+" < fromUnixTimestamp64Nano("+lit+")")
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+func selectList(cols []logicalCol) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c.expr + " AS " + QuoteIdent(c.name)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// tableSource returns the TableSource for database db. scans, if not nil, narrows each logical
+// table to its scan's time range.
+func tableSource(db string, scans []store.TableScan) store.TableSource {
+	qdb := QuoteIdent(db)
+	find := func(table string) *store.TableScan {
+		for i := range scans {
+			if scans[i].Table == table {
+				return &scans[i]
+			}
+		}
+		return nil
+	}
+	return func(table string) (string, error) {
+		scan := find(table)
+		switch table {
+		case "logs":
+			return "(SELECT " + selectList(logsColumns()) + " FROM " + qdb + "." + QuoteIdent(tableLogs) + timeFilter("Timestamp", scan) + ")", nil
+		case "spans":
+			return "(SELECT " + selectList(spansColumns()) + " FROM " + qdb + "." + QuoteIdent(tableTraces) + timeFilter("Timestamp", scan) + ")", nil
+		case "metrics":
+			var branches []string
+			for _, t := range metricTables {
+				var parts []string
+				for _, c := range metricsColumns() {
+					e, ok := c.expr[t]
+					if !ok {
+						e, ok = c.expr[allMetricTables]
+					}
+					if !ok {
+						if strings.HasPrefix(c.typ, "Array(") {
+							e = "CAST([], '" + c.typ + "')"
+						} else {
+							e = "CAST(NULL, '" + c.typ + "')"
+						}
+					}
+					parts = append(parts, e+" AS "+QuoteIdent(c.name))
+				}
+				branches = append(branches, "SELECT "+strings.Join(parts, ", ")+" FROM "+qdb+"."+QuoteIdent(t)+timeFilter("TimeUnix", scan))
+			}
+			return "(" + strings.Join(branches, " UNION ALL ") + ")", nil
+		}
+		return "", fmt.Errorf("cannot read table %q: %w", table, store.ErrInvalidQuery)
+	}
+}
+
+// TableSource returns the relation SQL of each logical table (logs, spans, metrics) over
+// database db, for emitters and tools that need it without a Store.
+func TableSource(db string) store.TableSource { return tableSource(db, nil) }

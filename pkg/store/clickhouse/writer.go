@@ -1,0 +1,346 @@
+package clickhouse
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/heimsight/heimsight/pkg/model"
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+// inserter sends one flush's rows. The store's is a clickhouse-go batch; tests substitute
+// failing or slow ones.
+type inserter interface {
+	insert(ctx context.Context, t *tableSpec, buf tableBuffer) error
+}
+
+// generation is the set of rows of one table that will go out in one batch. Writers whose rows
+// are in it wait on done and then read err.
+type generation struct {
+	buf   tableBuffer
+	rows  int
+	first time.Time
+	done  chan struct{}
+	err   error
+}
+
+// tableQueue buffers one table and owns the goroutine that flushes it, so a table's batches are
+// sent one at a time and in order while other tables flush in parallel.
+type tableQueue struct {
+	spec  *tableSpec
+	mu    sync.Mutex
+	cur   *generation
+	spare tableBuffer // the previous generation's buffer, reused to keep its capacity
+	kick  chan struct{}
+}
+
+// Stats are the writer's counters since Open.
+type Stats struct {
+	RowsInserted  int64 // rows acknowledged by ClickHouse
+	Batches       int64 // batches sent successfully
+	RowsFailed    int64 // rows whose batch failed (their writers got an error)
+	FailedBatches int64
+	RowsPending   int64 // rows buffered or in flight now
+}
+
+type writer struct {
+	opts    *Options
+	ins     inserter
+	queues  [numTables]*tableQueue
+	pending atomic.Int64
+	stats   struct{ rows, batches, failedRows, failedBatches atomic.Int64 }
+
+	// downUntil (Unix ns) is when writes stop failing fast after a connection-level failure.
+	downUntil atomic.Int64
+	downErr   atomic.Pointer[error]
+
+	closeMu sync.RWMutex
+	closed  bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+func newWriter(o *Options, ins inserter) *writer {
+	w := &writer{opts: o, ins: ins, stop: make(chan struct{})}
+	for i := range w.queues {
+		q := &tableQueue{spec: &tableSpecs[i], kick: make(chan struct{}, 1)}
+		q.cur = q.newGeneration()
+		w.queues[i] = q
+		w.wg.Add(1)
+		go w.flushLoop(q)
+	}
+	return w
+}
+
+func (q *tableQueue) newGeneration() *generation {
+	buf := q.spare
+	q.spare = nil
+	if buf == nil {
+		buf = q.spec.newBuffer()
+	}
+	return &generation{buf: buf, done: make(chan struct{})}
+}
+
+func (q *tableQueue) signal() {
+	select {
+	case q.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Write buffers the batch's rows and waits until every table they went to has been flushed.
+func (w *writer) Write(ctx context.Context, b *model.Batch) error {
+	n := b.Len()
+	if n == 0 {
+		return nil
+	}
+	w.closeMu.RLock()
+	defer w.closeMu.RUnlock()
+	if w.closed {
+		return fmt.Errorf("cannot write: %w", store.ErrClosed)
+	}
+	if until := w.downUntil.Load(); until != 0 && time.Now().UnixNano() < until {
+		cause := errors.New("unknown error")
+		if p := w.downErr.Load(); p != nil {
+			cause = *p
+		}
+		return fmt.Errorf("cannot write: %w (last insert failed: %v)", store.ErrUnavailable, cause)
+	}
+	// Check metric types before buffering anything, so a bad point leaves no partial batch.
+	tables := make([]int, len(b.Metrics))
+	for i := range b.Metrics {
+		t, err := metricTable(b.Metrics[i].Type)
+		if err != nil {
+			return err
+		}
+		tables[i] = t
+	}
+	if total := w.pending.Add(int64(n)); total > int64(w.opts.MaxPendingRows) {
+		w.pending.Add(-int64(n))
+		return fmt.Errorf("cannot write %d rows: %w (%d rows already pending, limit %d)", n, store.ErrOverloaded, total-int64(n), w.opts.MaxPendingRows)
+	}
+	var gens [numTables]*generation
+	var counts [numTables]int
+	counts[idxLogs], counts[idxTraces] = len(b.Logs), len(b.Spans)
+	for _, t := range tables {
+		counts[t]++
+	}
+	for t, c := range counts {
+		if c == 0 {
+			continue
+		}
+		q := w.queues[t]
+		q.mu.Lock()
+		g := q.cur
+		if g.rows == 0 {
+			g.first = time.Now()
+		}
+		switch t {
+		case idxLogs:
+			buf := g.buf.(*logsBuffer)
+			for i := range b.Logs {
+				buf.add(&b.Logs[i])
+			}
+		case idxTraces:
+			buf := g.buf.(*tracesBuffer)
+			for i := range b.Spans {
+				buf.add(&b.Spans[i])
+			}
+		default:
+			for i := range b.Metrics {
+				if tables[i] == t {
+					addRow(g.buf, &b.Metrics[i])
+				}
+			}
+		}
+		first := g.rows == 0
+		g.rows += c
+		full := g.rows >= w.opts.FlushRows
+		q.mu.Unlock()
+		if first || full {
+			q.signal()
+		}
+		gens[t] = g
+	}
+	var errs []error
+	for _, g := range gens {
+		if g == nil {
+			continue
+		}
+		select {
+		case <-g.done:
+			if g.err != nil {
+				errs = append(errs, g.err)
+			}
+		case <-ctx.Done():
+			// The rows stay queued and may still be inserted; the caller retries, so a
+			// cancelled request can be stored twice but never silently lost.
+			return fmt.Errorf("cannot write: %w", ctx.Err())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// flushLoop sends q's generations: when one reaches FlushRows, or FlushInterval after its first
+// row, or at Close.
+func (w *writer) flushLoop(q *tableQueue) {
+	defer w.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-q.kick:
+		case <-w.stop:
+			w.flush(q)
+			return
+		}
+		q.mu.Lock()
+		rows, first := q.cur.rows, q.cur.first
+		q.mu.Unlock()
+		if rows == 0 {
+			continue
+		}
+		if rows < w.opts.FlushRows {
+			if wait := time.Until(first.Add(w.opts.FlushInterval)); wait > 0 {
+				timer.Reset(wait)
+				select {
+				case <-timer.C:
+				case <-q.kick: // filled up
+					timer.Stop()
+				case <-w.stop:
+					timer.Stop()
+					w.flush(q)
+					return
+				}
+			}
+		}
+		w.flush(q)
+		// Rows that arrived during the insert start their own interval.
+		q.mu.Lock()
+		more := q.cur.rows > 0
+		q.mu.Unlock()
+		if more {
+			q.signal()
+		}
+	}
+}
+
+// flush sends the current generation of q, if any, and wakes its writers.
+func (w *writer) flush(q *tableQueue) {
+	q.mu.Lock()
+	g := q.cur
+	if g.rows == 0 {
+		q.mu.Unlock()
+		return
+	}
+	q.cur = q.newGeneration()
+	q.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), w.opts.InsertTimeout)
+	err := w.ins.insert(ctx, q.spec, g.buf)
+	cancel()
+	if err != nil {
+		g.err = w.classify(q.spec.name, g.rows, err)
+		w.stats.failedRows.Add(int64(g.rows))
+		w.stats.failedBatches.Add(1)
+	} else {
+		w.stats.rows.Add(int64(g.rows))
+		w.stats.batches.Add(1)
+		w.downUntil.Store(0)
+	}
+	w.pending.Add(-int64(g.rows))
+	close(g.done)
+	g.buf.reset()
+	q.mu.Lock()
+	q.spare = g.buf
+	q.mu.Unlock()
+	g.buf = nil
+}
+
+// Server error codes that mean "slow down" rather than "broken".
+var overloadCodes = map[int32]bool{
+	202: true, // TOO_MANY_SIMULTANEOUS_QUERIES
+	241: true, // MEMORY_LIMIT_EXCEEDED
+	252: true, // TOO_MANY_PARTS
+	214: true, // TOO_MANY_ROWS_OR_BYTES
+}
+
+// classify wraps an insert failure in the store's sentinel errors. Every failure is retryable
+// for the client: rows of a failed batch are not stored and nothing is dropped silently.
+// Connection-level failures also make Write fail fast for RetryBackoff, so a down server costs
+// callers nothing but an error; the next write after the backoff probes it again.
+func (w *writer) classify(table string, rows int, err error) error {
+	if code, ok := errorCode(err); ok && overloadCodes[code] {
+		return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrOverloaded, err)
+	}
+	var ex *clickhouse.Exception
+	if !errors.As(err, &ex) {
+		// No server exception: the connection failed, timed out or was refused.
+		w.downErr.Store(&err)
+		w.downUntil.Store(time.Now().Add(w.opts.RetryBackoff).UnixNano())
+		w.opts.logger().Warn("ClickHouse insert failed; failing writes fast until the next probe", "table", table, "rows", rows, "err", err, "backoff", w.opts.RetryBackoff)
+	}
+	return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrUnavailable, err)
+}
+
+// close flushes every queue and stops the flushers. Writes after close fail with ErrClosed.
+func (w *writer) close() {
+	w.closeMu.Lock()
+	if w.closed {
+		w.closeMu.Unlock()
+		return
+	}
+	w.closed = true
+	w.closeMu.Unlock()
+	close(w.stop)
+	w.wg.Wait()
+}
+
+func (w *writer) statsSnapshot() Stats {
+	return Stats{
+		RowsInserted:  w.stats.rows.Load(),
+		Batches:       w.stats.batches.Load(),
+		RowsFailed:    w.stats.failedRows.Load(),
+		FailedBatches: w.stats.failedBatches.Load(),
+		RowsPending:   w.pending.Load(),
+	}
+}
+
+// batchInserter inserts through clickhouse-go: one PrepareBatch per flush with the table's
+// explicit column list, whole columns appended at once, one Send.
+type batchInserter struct {
+	conn     driver.Conn
+	database string
+}
+
+func (b *batchInserter) insert(ctx context.Context, t *tableSpec, buf tableBuffer) (err error) {
+	batch, err := b.conn.PrepareBatch(ctx, insertSQL(b.database, t), driver.WithReleaseConnection())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if !batch.IsSent() {
+			_ = batch.Abort()
+		}
+	}()
+	cols := batch.Columns()
+	if len(cols) != len(t.cols) {
+		return fmt.Errorf("cannot insert into %s: server expects %d columns, have %d", t.name, len(cols), len(t.cols))
+	}
+	for i, v := range buf.columns() {
+		if cols[i].Name() != t.cols[i].name {
+			return fmt.Errorf("cannot insert into %s: column %d is %s on the server, want %s", t.name, i, cols[i].Name(), t.cols[i].name)
+		}
+		if err := batch.Column(i).Append(v); err != nil {
+			return fmt.Errorf("cannot encode column %s.%s: %w", t.name, t.cols[i].name, err)
+		}
+	}
+	return batch.Send()
+}
