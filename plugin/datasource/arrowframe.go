@@ -375,6 +375,10 @@ func appendJSONFloat(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
+	// Plain notation like JavaScript's for the magnitudes Grafana shows (millisecond times).
+	if a := math.Abs(f); a == 0 || (a >= 1e-6 && a < 1e21) {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
