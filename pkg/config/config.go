@@ -119,8 +119,9 @@ func Load(name string, args []string, getenv func(string) (string, bool), output
 		output = io.Discard
 	}
 	fs.SetOutput(output)
+	def := DefaultOptions()
 	for _, s := range settings {
-		fs.Func(s.flag, s.usage+" (env "+s.env+", default "+s.get(&o)+")", func(v string) error {
+		fs.Func(s.flag, s.usage+" (env "+s.env+", default "+s.get(&def)+")", func(v string) error {
 			return s.set(&o, v)
 		})
 	}
