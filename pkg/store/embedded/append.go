@@ -4,6 +4,8 @@ package embedded
 
 import (
 	"encoding/hex"
+	"math"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -17,24 +19,51 @@ import (
 // string attribute values are appended as they are).
 
 type mapCol struct {
-	mb   *array.MapBuilder
-	k, v *array.StringBuilder
+	mb      *array.MapBuilder
+	k, v    *array.StringBuilder
+	scratch *[]byte
 }
 
 func newMapCol(b array.Builder) mapCol {
 	mb := b.(*array.MapBuilder)
-	return mapCol{mb: mb, k: mb.KeyBuilder().(*array.StringBuilder), v: mb.ItemBuilder().(*array.StringBuilder)}
+	return mapCol{mb: mb, k: mb.KeyBuilder().(*array.StringBuilder), v: mb.ItemBuilder().(*array.StringBuilder),
+		scratch: new([]byte)}
 }
 
 func (m mapCol) append(a model.Attributes) {
 	m.mb.Append(true)
 	for i := range a {
 		m.k.Append(a[i].Key)
-		if a[i].Value.Kind == model.KindString {
-			m.v.Append(a[i].Value.Str)
+		appendValueString(m.v, &a[i].Value, m.scratch)
+	}
+}
+
+// appendValueString appends v.AsString() without allocating for the scalar kinds (a third of
+// typical attributes are numbers or booleans). It must render exactly as model.Value.AsString;
+// the conformance suite compares the two for every kind.
+func appendValueString(b *array.StringBuilder, v *model.Value, scratch *[]byte) {
+	switch v.Kind {
+	case model.KindString:
+		b.Append(v.Str)
+	case model.KindInt:
+		*scratch = strconv.AppendInt((*scratch)[:0], v.Int, 10)
+		b.BinaryBuilder.Append(*scratch)
+	case model.KindBool:
+		if v.Bool {
+			b.Append("true")
 		} else {
-			m.v.Append(a[i].Value.AsString())
+			b.Append("false")
 		}
+	case model.KindDouble:
+		switch f := v.Double; {
+		case math.IsNaN(f), math.IsInf(f, 0):
+			b.Append(v.AsString())
+		default:
+			*scratch = strconv.AppendFloat((*scratch)[:0], f, 'g', -1, 64)
+			b.BinaryBuilder.Append(*scratch)
+		}
+	default:
+		b.Append(v.AsString())
 	}
 }
 
@@ -98,6 +127,45 @@ var (
 type tableBuilder interface {
 	newRecord() arrow.RecordBatch
 	release()
+	fields() []array.Builder
+}
+
+// reserveLike sizes b's buffers for a chunk like rec, so that filling the next chunk does not
+// regrow (and copy) every buffer a dozen times; chunks of one hour are much alike.
+func reserveLike(b tableBuilder, rec arrow.RecordBatch) {
+	for i, f := range b.fields() {
+		reserveFrom(f, rec.Column(i))
+	}
+}
+
+func reserveFrom(b array.Builder, a arrow.Array) {
+	switch b := b.(type) {
+	case *array.StringBuilder:
+		b.Reserve(a.Len())
+		if s, ok := a.(*array.String); ok {
+			b.ReserveData(len(s.ValueBytes()))
+		}
+	case *array.MapBuilder:
+		b.Reserve(a.Len())
+		if m, ok := a.(*array.Map); ok {
+			reserveFrom(b.KeyBuilder(), m.Keys())
+			reserveFrom(b.ItemBuilder(), m.Items())
+		}
+	case *array.ListBuilder:
+		b.Reserve(a.Len())
+		if l, ok := a.(*array.List); ok {
+			reserveFrom(b.ValueBuilder(), l.ListValues())
+		}
+	case *array.StructBuilder:
+		b.Reserve(a.Len())
+		if s, ok := a.(*array.Struct); ok {
+			for i := 0; i < b.NumField(); i++ {
+				reserveFrom(b.FieldBuilder(i), s.Field(i))
+			}
+		}
+	default:
+		b.Reserve(a.Len())
+	}
 }
 
 type logsBuilder struct {
@@ -173,6 +241,7 @@ func (b *logsBuilder) append(l *model.LogRecord) {
 
 func (b *logsBuilder) newRecord() arrow.RecordBatch { return b.rb.NewRecordBatch() }
 func (b *logsBuilder) release()                     { b.rb.Release() }
+func (b *logsBuilder) fields() []array.Builder      { return b.rb.Fields() }
 
 type spansBuilder struct {
 	rb                                   *array.RecordBuilder
@@ -276,6 +345,7 @@ func (b *spansBuilder) append(sp *model.Span) {
 
 func (b *spansBuilder) newRecord() arrow.RecordBatch { return b.rb.NewRecordBatch() }
 func (b *spansBuilder) release()                     { b.rb.Release() }
+func (b *spansBuilder) fields() []array.Builder      { return b.rb.Fields() }
 
 type metricsBuilder struct {
 	rb                             *array.RecordBuilder
@@ -461,3 +531,4 @@ func (b *metricsBuilder) append(p *model.MetricPoint) {
 
 func (b *metricsBuilder) newRecord() arrow.RecordBatch { return b.rb.NewRecordBatch() }
 func (b *metricsBuilder) release()                     { b.rb.Release() }
+func (b *metricsBuilder) fields() []array.Builder      { return b.rb.Fields() }

@@ -42,7 +42,11 @@ func (h *hourBuf) cut() {
 	if h.pending == 0 {
 		return
 	}
-	h.chunks = append(h.chunks, h.builder.newRecord())
+	rec := h.builder.newRecord()
+	h.chunks = append(h.chunks, rec)
+	if h.pending >= chunkRows {
+		reserveLike(h.builder, rec)
+	}
 	h.pending = 0
 }
 

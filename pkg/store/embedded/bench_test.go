@@ -1,0 +1,286 @@
+//go:build duckdb_arrow
+
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/heimsight/heimsight/pkg/model"
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+const benchBatch = 1000
+
+func pregen(n int) [][]model.LogRecord {
+	g := newLogGen(1, time.Now().Add(-time.Minute))
+	out := make([][]model.LogRecord, n)
+	for i := range out {
+		out[i] = g.batch(benchBatch)
+	}
+	return out
+}
+
+// BenchmarkWriteLogs measures durable ingest: 1,000-record batches from 8 goroutines, WAL
+// group commit with fsync, Arrow buffers and background flushes to Parquet included.
+func BenchmarkWriteLogs(b *testing.B) {
+	batches := pregen(64)
+	o := DefaultOptions(b.TempDir())
+	o.CompactInterval = 0
+	s := openTest(b, o)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	cpu := startCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			if err := s.Write(context.Background(), &model.Batch{Logs: batches[i%int64(len(batches))]}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	cpu.report(b, b.N*benchBatch)
+	b.ReportMetric(float64(b.N*benchBatch)/elapsed.Seconds(), "rows/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N*benchBatch), "ns/row")
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkWALEncode(b *testing.B) {
+	batch := &model.Batch{Logs: pregen(1)[0]}
+	var e encoder
+	var buf []byte
+	b.ReportAllocs()
+	cpu := startCPU()
+	for b.Loop() {
+		buf = e.encodeBatch(buf[:0], batch)
+	}
+	cpu.report(b, b.N*benchBatch)
+	b.ReportMetric(float64(len(buf))/benchBatch, "walB/row")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/row")
+}
+
+func BenchmarkWALDecode(b *testing.B) {
+	batch := &model.Batch{Logs: pregen(1)[0]}
+	var e encoder
+	payload := e.encodeBatch(nil, batch)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeBatch(payload); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/row")
+}
+
+// BenchmarkArrowAppend appends 1,000-row batches to a generation's buffers (the path Write
+// takes under the store lock), cutting chunks as Write does.
+func BenchmarkArrowAppend(b *testing.B) {
+	batch := &model.Batch{Logs: pregen(1)[0]}
+	g := newGeneration(1, time.Now(), memory.DefaultAllocator)
+	b.ReportAllocs()
+	cpu := startCPU()
+	n := 0
+	for b.Loop() {
+		g.appendBatch(batch)
+		if n++; n%256 == 0 { // bound memory: a flush would release it
+			g.release()
+			g = newGeneration(1, time.Now(), memory.DefaultAllocator)
+		}
+	}
+	cpu.report(b, b.N*benchBatch)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*benchBatch), "ns/row")
+}
+
+// cpuClock measures the process's CPU time (user+system): on a machine shared with other
+// work, wall time per row says more about the neighbours than about this code.
+type cpuClock struct{ start time.Duration }
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuClock { return cpuClock{cpuNow()} }
+
+func (c cpuClock) report(b *testing.B, rows int) {
+	b.ReportMetric(float64((cpuNow() - c.start).Nanoseconds())/float64(rows), "cpu-ns/row")
+}
+
+// benchRecords returns n rows of logs as records of chunkRows.
+func benchRecords(n int) []arrow.RecordBatch {
+	g := newLogGen(2, time.Now().Add(-time.Hour))
+	lb := newLogsBuilder(memory.DefaultAllocator)
+	defer lb.release()
+	var recs []arrow.RecordBatch
+	for done := 0; done < n; done += benchBatch {
+		logs := g.batch(benchBatch)
+		for i := range logs {
+			lb.append(&logs[i])
+		}
+		if (done+benchBatch)%chunkRows == 0 || done+benchBatch >= n {
+			recs = append(recs, lb.newRecord())
+		}
+	}
+	return recs
+}
+
+// BenchmarkParquetFlush writes 100k log rows as one part per iteration, per codec and with or
+// without dictionaries.
+func BenchmarkParquetFlush(b *testing.B) {
+	const rows = 100_000
+	recs := benchRecords(rows)
+	for _, codec := range []string{"none", "snappy", "lz4", "zstd"} {
+		for _, dict := range []string{"none", "repetitive"} {
+			b.Run(fmt.Sprintf("%s/dict=%v", codec, dict), func(b *testing.B) {
+				o := DefaultOptions(b.TempDir())
+				o.Compression = codec
+				props := partWriterProps(&o, memory.DefaultAllocator, logsSchema)
+				if dict == "repetitive" {
+					props = dictWriterProps(&o, memory.DefaultAllocator, logsSchema)
+				}
+				path := filepath.Join(o.Dir, "p.parquet")
+				var size int64
+				b.ReportAllocs()
+				cpu := startCPU()
+				for b.Loop() {
+					var err error
+					size, err = writeParquet(path, logsSchema, recs, props)
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				cpu.report(b, rows*b.N)
+				b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(size)/rows, "B/row")
+			})
+		}
+	}
+}
+
+// BenchmarkCompaction merges 200k rows flushed as 10 parts into one sorted zstd part.
+func BenchmarkCompaction(b *testing.B) {
+	g := newLogGen(3, time.Now().Truncate(time.Hour).Add(-2*time.Hour))
+	var flushed, compacted int64
+	for b.Loop() {
+		b.StopTimer()
+		o := testOptions(b.TempDir())
+		s := openTest(b, o)
+		for p := 0; p < 10; p++ {
+			for k := 0; k < 20; k++ {
+				logs := g.batch(benchBatch)
+				for i := range logs { // keep every row in one hour
+					logs[i].Timestamp = time.Now().Truncate(time.Hour).Add(-2*time.Hour).UnixNano() + int64(p*20+k)*int64(time.Second)*10 + int64(i)
+				}
+				mustWrite(b, s, logs)
+			}
+			if err := s.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		flushed = dirBytes(o.Dir)
+		b.StartTimer()
+		if err := s.Compact(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		compacted = dirBytes(o.Dir)
+		s.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(flushed)/200_000, "flushedB/row")
+	b.ReportMetric(float64(compacted)/200_000, "compactedB/row")
+	b.ReportMetric(200_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func dirBytes(root string) int64 {
+	var n int64
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && filepath.Ext(path) == ".parquet" {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// BenchmarkQuery runs two dashboard queries over 1M log rows in compacted parts plus 50k rows
+// in buffers.
+func BenchmarkQuery(b *testing.B) {
+	o := testOptions(b.TempDir())
+	s := openTest(b, o)
+	defer s.Close()
+	start := time.Now().Truncate(time.Hour).Add(-3 * time.Hour)
+	g := newLogGen(4, start)
+	for i := 0; i < 1000; i++ {
+		mustWrite(b, s, g.batch(benchBatch))
+		if i%250 == 249 {
+			if err := s.Flush(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := s.Compact(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		mustWrite(b, s, g.batch(benchBatch))
+	}
+	from, to := start.UnixNano(), time.Now().Add(time.Hour).UnixNano()
+	run := func(b *testing.B, q *store.Query) {
+		for b.Loop() {
+			res, err := s.Query(context.Background(), q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if res.Rows == 0 {
+				b.Fatal("no rows")
+			}
+			res.Release()
+		}
+	}
+	b.Run("count_by_minute_severity", func(b *testing.B) {
+		run(b, &store.Query{Tables: []store.TableScan{{Table: "logs", From: from, To: to}},
+			Build: func(src store.TableSource) (string, []any, error) {
+				rel, err := src("logs")
+				return `SELECT time_bucket(INTERVAL 1 minute, "timestamp") AS minute, severity_text, count(*) AS n FROM ` + rel +
+					` AS t WHERE "timestamp" >= $1 AND "timestamp" < $2 GROUP BY ALL ORDER BY ALL`,
+					[]any{time.Unix(0, from).UTC(), time.Unix(0, to).UTC()}, err
+			}})
+	})
+	b.Run("latest_100_matching_text", func(b *testing.B) {
+		run(b, &store.Query{Tables: []store.TableScan{{Table: "logs", From: from, To: to}},
+			Build: func(src store.TableSource) (string, []any, error) {
+				rel, err := src("logs")
+				return `SELECT "timestamp", "service", "body" FROM ` + rel +
+					` AS t WHERE contains(lower("body"), $1) ORDER BY "timestamp" DESC LIMIT 100`, []any{"declined"}, err
+			}})
+	})
+	b.Run("trace_by_id", func(b *testing.B) {
+		tid := g.batch(1)[0].TraceID.String()
+		run(b, &store.Query{Tables: []store.TableScan{{Table: "logs"}},
+			Build: func(src store.TableSource) (string, []any, error) {
+				rel, err := src("logs")
+				return `SELECT count(*) FROM ` + rel + ` AS t WHERE "trace_id" = $1`, []any{tid}, err
+			}})
+	})
+}
