@@ -1,6 +1,7 @@
 package otlpconv
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -28,6 +29,18 @@ func seeds(t testing.TB, sig Signal) [][]byte {
 		}
 	}
 	out = append(out, mustMarshal(t, msg))
+	g := gen{rand.New(rand.NewPCG(3, 4))}
+	for range 8 {
+		switch sig {
+		case SignalLogs:
+			msg = g.logs()
+		case SignalTraces:
+			msg = g.traces()
+		default:
+			msg = g.metrics()
+		}
+		out = append(out, mustMarshal(t, msg))
+	}
 	for _, c := range wireCases() {
 		if c.sig == sig {
 			out = append(out, c.body)

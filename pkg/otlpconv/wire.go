@@ -59,6 +59,9 @@ type wireDec struct {
 	itemsTotal, itemsDone int
 	// scratch is a stack for lists nested in kvlist values.
 	scratch []model.KeyValue
+	// u64slab and f64slab back bucket counts and bounds (see uint64s).
+	u64slab []uint64
+	f64slab []float64
 
 	raws [][]byte // raw events, links, exemplars or quantiles of the item being decoded
 	raw2 [][]byte

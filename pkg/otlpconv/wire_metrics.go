@@ -321,11 +321,9 @@ func (d *wireDec) histogramPoint(b []byte, p *model.MetricPoint) (string, error)
 					return "", err
 				}
 			case 7:
-				var bits []uint64
-				if bits, err = d.packedFixed64(at, f.b, nil); err != nil {
+				if p.ExplicitBounds, err = d.packedDouble(at, f.b, p.ExplicitBounds); err != nil {
 					return "", err
 				}
-				p.ExplicitBounds = appendFloats(p.ExplicitBounds, bits)
 			}
 		case protowire.Fixed64Type:
 			switch f.num {
@@ -356,29 +354,55 @@ func (d *wireDec) histogramPoint(b []byte, p *model.MetricPoint) (string, error)
 	return d.finishPoint(p, &ps, checkBuckets(len(p.BucketCounts), len(p.ExplicitBounds)))
 }
 
-func appendFloats(dst []float64, bits []uint64) []float64 {
-	if dst == nil {
-		dst = make([]float64, 0, len(bits))
-	}
-	for _, u := range bits {
-		dst = append(dst, math.Float64frombits(u))
-	}
-	return dst
-}
-
 // packedFixed64 appends a packed repeated fixed64 field to dst.
 func (d *wireDec) packedFixed64(at, b []byte, dst []uint64) ([]uint64, error) {
 	if len(b)%8 != 0 {
 		return dst, d.fail(at, "packed fixed64 field", codeTruncated)
 	}
 	if dst == nil && len(b) > 0 {
-		dst = make([]uint64, 0, len(b)/8)
+		dst = d.uint64s(len(b) / 8)
 	}
 	for ; len(b) > 0; b = b[8:] {
 		v, _ := protowire.ConsumeFixed64(b)
 		dst = append(dst, v)
 	}
 	return dst, nil
+}
+
+// packedDouble appends a packed repeated double field to dst.
+func (d *wireDec) packedDouble(at, b []byte, dst []float64) ([]float64, error) {
+	if len(b)%8 != 0 {
+		return dst, d.fail(at, "packed double field", codeTruncated)
+	}
+	if dst == nil && len(b) > 0 {
+		dst = d.float64s(len(b) / 8)
+	}
+	for ; len(b) > 0; b = b[8:] {
+		v, _ := protowire.ConsumeFixed64(b)
+		dst = append(dst, math.Float64frombits(v))
+	}
+	return dst, nil
+}
+
+// uint64s and float64s carve empty slices of capacity n out of shared slabs, so that bucket
+// lists cost no allocation each. Appending beyond n (a field split over several occurrences)
+// reallocates, which is fine.
+func (d *wireDec) uint64s(n int) []uint64 {
+	if cap(d.u64slab)-len(d.u64slab) < n {
+		d.u64slab = make([]uint64, 0, max(n, 4096))
+	}
+	l := len(d.u64slab)
+	d.u64slab = d.u64slab[:l+n]
+	return d.u64slab[l:l:l+n]
+}
+
+func (d *wireDec) float64s(n int) []float64 {
+	if cap(d.f64slab)-len(d.f64slab) < n {
+		d.f64slab = make([]float64, 0, max(n, 4096))
+	}
+	l := len(d.f64slab)
+	d.f64slab = d.f64slab[:l+n]
+	return d.f64slab[l:l:l+n]
 }
 
 // packedVarint appends a packed repeated varint field to dst.
@@ -391,7 +415,7 @@ func (d *wireDec) packedVarint(at, b []byte, dst []uint64) ([]uint64, error) {
 			}
 		}
 		if n > 0 {
-			dst = make([]uint64, 0, n)
+			dst = d.uint64s(n)
 		}
 	}
 	for len(b) > 0 {
