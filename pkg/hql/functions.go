@@ -62,7 +62,7 @@ func (f *Func) Template(dialect string, star, distinct bool, firstArg Type) (str
 		t, ok := f.Render[dialect+":distinct"]
 		return t, ok
 	}
-	if firstArg == TypeInt {
+	if firstArg == TypeInt || firstArg == TypeDuration {
 		if t, ok := f.Render[dialect+":int"]; ok {
 			return t, true
 		}

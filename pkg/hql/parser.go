@@ -29,14 +29,27 @@ func Parse(src string) (*Select, error) {
 		return nil, err
 	}
 	if p.tok.Kind == TokOp && p.tok.Text == ";" {
+		p.clauses = nil
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
 	}
 	if p.tok.Kind != TokEOF {
-		return nil, p.unexpected("end of query")
+		return nil, p.unexpected(append(p.clauses, "end of query")...)
 	}
 	return sel, nil
+}
+
+// clauseOrder lists the clauses that may follow FROM, in order.
+var clauseOrder = []string{"WHERE", "GROUP BY", "HAVING", "ORDER BY", "LIMIT", "OFFSET"}
+
+// passed records that the clause kw was parsed, so error messages only offer later ones.
+func (p *parser) passed(kw string) {
+	for i, c := range clauseOrder {
+		if c == kw {
+			p.clauses = clauseOrder[i+1:]
+		}
+	}
 }
 
 // ParseExpr parses a single expression (used by filters typed into a UI field).
@@ -62,6 +75,8 @@ type parser struct {
 	lx    *lexer
 	tok   Token
 	depth int
+	// clauses are the clauses that may still follow, for error messages.
+	clauses []string
 	// bareAlias is the alias of the last select item when written without AS, so that
 	// "SELECT a FORM logs" can be reported at the misspelt keyword.
 	bareAlias Token
@@ -99,8 +114,8 @@ func (p *parser) unexpected(expected ...string) *Error {
 		// A misspelt keyword is the most common syntax error.
 		var kw []string
 		for _, e := range expected {
-			if IsKeyword(e) {
-				kw = append(kw, e)
+			if w, _, _ := strings.Cut(e, " "); IsKeyword(w) {
+				kw = append(kw, w)
 			}
 		}
 		if s := suggest(p.tok.Text, kw); len(s) > 0 {
@@ -178,6 +193,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		return nil, p.unexpected("table name")
 	}
 	s.From = &TableRef{At: p.tok.Pos, Name: p.tok.Text}
+	p.clauses = clauseOrder
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -185,6 +201,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("WHERE")
 		if s.Where, err = p.parseExpr(); err != nil {
 			return nil, err
 		}
@@ -193,6 +210,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("GROUP BY")
 		if _, err := p.expectKw("BY"); err != nil {
 			return nil, err
 		}
@@ -204,6 +222,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("HAVING")
 		if s.Having, err = p.parseExpr(); err != nil {
 			return nil, err
 		}
@@ -212,6 +231,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("ORDER BY")
 		if _, err := p.expectKw("BY"); err != nil {
 			return nil, err
 		}
@@ -241,6 +261,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("LIMIT")
 		if s.Limit, err = p.parseCount(); err != nil {
 			return nil, err
 		}
@@ -249,6 +270,7 @@ func (p *parser) parseSelect() (*Select, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		p.passed("OFFSET")
 		if s.Offset, err = p.parseCount(); err != nil {
 			return nil, err
 		}
