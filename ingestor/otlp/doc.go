@@ -9,7 +9,7 @@
 // Status mapping (HTTP / gRPC):
 //
 //	success, maybe with partial_success     200 / OK
-//	malformed payload, bad gzip             400 / InvalidArgument (gRPC: decoding fails in grpc)
+//	malformed payload, bad gzip             400 / InvalidArgument
 //	body over the limit after decompression 413 / ResourceExhausted (grpc's own size check)
 //	unsupported Content-Type or -Encoding   415
 //	pipeline full (store.ErrOverloaded)     429 + Retry-After / ResourceExhausted + RetryInfo
@@ -17,4 +17,7 @@
 //	method other than POST                  405
 //
 // Error bodies are google.rpc.Status messages, encoded like the request (protobuf or JSON).
+//
+// Both transports decode protobuf with otlpconv.DecodeProto, so a record with invalid UTF-8 is
+// rejected on its own (partial_success) whether it came over gRPC or HTTP.
 package otlp

@@ -1,7 +1,9 @@
 package otlp
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"math"
 	"runtime/debug"
@@ -12,13 +14,47 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	grpcencoding "google.golang.org/grpc/encoding"
 	_ "google.golang.org/grpc/encoding/gzip" // registers the gzip compressor OTLP clients use
+	"google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/heimsight/heimsight/pkg/otlpconv"
 )
+
+// The gRPC services decode requests with otlpconv.DecodeProto, exactly as the HTTP protobuf
+// path does, instead of letting grpc unmarshal the generated structs first. Two reasons: grpc
+// answers an unmarshalling failure with Internal where OTLP wants InvalidArgument, and
+// proto.Unmarshal fails a whole request for one string with invalid UTF-8 where Heimsight rejects
+// only the record that holds it. It also skips building the generated structs.
+//
+// rawCodec hands the request bytes through as a rawRequest and behaves as the proto codec for
+// everything else (responses).
+
+// rawRequest carries one export request's protobuf bytes from the codec to the handler, in a
+// pooled buffer (grpc frees the received data when Unmarshal returns).
+type rawRequest struct{ buf *bytes.Buffer }
+
+type rawCodec struct{ proto grpcencoding.CodecV2 }
+
+func (c rawCodec) Name() string { return proto.Name }
+
+func (c rawCodec) Marshal(v any) (mem.BufferSlice, error) { return c.proto.Marshal(v) }
+
+func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	r, ok := v.(*rawRequest)
+	if !ok {
+		return c.proto.Unmarshal(data, v)
+	}
+	r.buf = getBuffer()
+	r.buf.Grow(data.Len())
+	for _, b := range data {
+		r.buf.Write(b.ReadOnlyData())
+	}
+	return nil
+}
 
 // NewGRPCServer returns a gRPC server with the three OTLP Export services registered and the
 // receive size limit set to MaxRequestBytes (grpc applies it after decompression and answers
@@ -27,29 +63,57 @@ func NewGRPCServer(opts Options, extra ...grpc.ServerOption) (*grpc.Server, erro
 	if err := opts.check(); err != nil {
 		return nil, err
 	}
+	pc := grpcencoding.GetCodecV2(proto.Name)
+	if pc == nil {
+		return nil, errors.New("cannot create OTLP/gRPC server: no proto codec registered")
+	}
 	limit := opts.MaxRequestBytes
 	if limit > math.MaxInt32 {
 		limit = math.MaxInt32
 	}
-	base := []grpc.ServerOption{grpc.MaxRecvMsgSize(int(limit)), grpc.ChainUnaryInterceptor(recoverPanics(opts.Logger))}
-	srv := grpc.NewServer(append(base, extra...)...)
-	if err := RegisterGRPC(srv, opts); err != nil {
-		return nil, err
+	base := []grpc.ServerOption{
+		grpc.MaxRecvMsgSize(int(limit)),
+		grpc.ForceServerCodecV2(rawCodec{proto: pc}),
+		grpc.ChainUnaryInterceptor(recoverPanics(opts.Logger)),
 	}
+	srv := grpc.NewServer(append(base, extra...)...)
+	g := &grpcReceiver{opts: opts}
+	srv.RegisterService(serviceDesc(collogspb.LogsService_ServiceDesc, otlpconv.SignalLogs), g)
+	srv.RegisterService(serviceDesc(coltracepb.TraceService_ServiceDesc, otlpconv.SignalTraces), g)
+	srv.RegisterService(serviceDesc(colmetricspb.MetricsService_ServiceDesc, otlpconv.SignalMetrics), g)
 	return srv, nil
 }
 
-// RegisterGRPC registers the OTLP Export services on r (for callers that build their own
-// server; they must set the receive size limit themselves).
-func RegisterGRPC(r grpc.ServiceRegistrar, opts Options) error {
-	if err := opts.check(); err != nil {
-		return err
+// exporter is the handler type of the rewritten service descriptions.
+type exporter interface {
+	export(ctx context.Context, sig otlpconv.Signal, req *rawRequest) (any, error)
+}
+
+// serviceDesc copies a generated service description (names, metadata) and replaces its
+// Export handler with one that takes the raw request.
+func serviceDesc(sd grpc.ServiceDesc, sig otlpconv.Signal) *grpc.ServiceDesc {
+	sd.HandlerType = (*exporter)(nil)
+	methods := make([]grpc.MethodDesc, len(sd.Methods))
+	copy(methods, sd.Methods)
+	for i := range methods {
+		fullMethod := "/" + sd.ServiceName + "/" + methods[i].MethodName
+		methods[i].Handler = func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+			in := new(rawRequest)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			e := srv.(exporter)
+			if interceptor == nil {
+				return e.export(ctx, sig, in)
+			}
+			info := &grpc.UnaryServerInfo{Server: srv, FullMethod: fullMethod}
+			return interceptor(ctx, in, info, func(ctx context.Context, req any) (any, error) {
+				return e.export(ctx, sig, req.(*rawRequest))
+			})
+		}
 	}
-	g := &grpcReceiver{opts: opts}
-	collogspb.RegisterLogsServiceServer(r, &logsService{g: g})
-	coltracepb.RegisterTraceServiceServer(r, &traceService{g: g})
-	colmetricspb.RegisterMetricsServiceServer(r, &metricsService{g: g})
-	return nil
+	sd.Methods = methods
+	return &sd
 }
 
 // recoverPanics turns a panic in one Export into an Internal error for that call, as net/http
@@ -70,15 +134,25 @@ type grpcReceiver struct {
 	opts Options
 }
 
+func (g *grpcReceiver) export(ctx context.Context, sig otlpconv.Signal, req *rawRequest) (any, error) {
+	size := int64(req.buf.Len())
+	res, err := otlpconv.DecodeProto(sig, req.buf.Bytes())
+	PutBuffer(req.buf) // the rows never alias the request bytes
+	req.buf = nil
+	if err != nil {
+		return nil, status.Errorf(codes.InvalidArgument, "cannot decode %s export request: %v", sig, err)
+	}
+	if err := g.submit(ctx, sig, &res, size); err != nil {
+		return nil, err
+	}
+	return exportResponse(sig, res.Rejected, res.ErrorMessage), nil
+}
+
 // submit writes a converted request and maps a failure to the gRPC status the OTLP
 // specification asks for: ResourceExhausted and Unavailable both carry RetryInfo, which
 // clients need before they retry ResourceExhausted.
-func (g *grpcReceiver) submit(ctx context.Context, sig otlpconv.Signal, res *otlpconv.Result, req proto.Message) error {
-	if res.Batch.Len() == 0 {
-		// Nothing to write; still count what was rejected.
-		return g.opts.Pipeline.Submit(ctx, ingestSignal[sig], &res.Batch, res.Rejected, 0)
-	}
-	err := g.opts.Pipeline.Submit(ctx, ingestSignal[sig], &res.Batch, res.Rejected, int64(proto.Size(req)))
+func (g *grpcReceiver) submit(ctx context.Context, sig otlpconv.Signal, res *otlpconv.Result, size int64) error {
+	err := g.opts.Pipeline.Submit(ctx, ingestSignal[sig], &res.Batch, res.Rejected, size)
 	if err == nil {
 		return nil
 	}
@@ -99,53 +173,18 @@ func (g *grpcReceiver) submit(ctx context.Context, sig otlpconv.Signal, res *otl
 	return st.Err()
 }
 
-type logsService struct {
-	collogspb.UnimplementedLogsServiceServer
-	g *grpcReceiver
-}
-
-func (s *logsService) Export(ctx context.Context, req *collogspb.ExportLogsServiceRequest) (*collogspb.ExportLogsServiceResponse, error) {
-	res := otlpconv.Logs(req)
-	if err := s.g.submit(ctx, otlpconv.SignalLogs, &res, req); err != nil {
-		return nil, err
+// exportResponse is the Export*ServiceResponse of a signal, with partial_success only when
+// something was rejected.
+func exportResponse(sig otlpconv.Signal, rejected int64, msg string) any {
+	if rejected > 0 || msg != "" {
+		return partialResponse(sig, rejected, msg)
 	}
-	resp := &collogspb.ExportLogsServiceResponse{}
-	if res.Rejected > 0 || res.ErrorMessage != "" {
-		resp.PartialSuccess = &collogspb.ExportLogsPartialSuccess{RejectedLogRecords: res.Rejected, ErrorMessage: res.ErrorMessage}
+	switch sig {
+	case otlpconv.SignalLogs:
+		return &collogspb.ExportLogsServiceResponse{}
+	case otlpconv.SignalTraces:
+		return &coltracepb.ExportTraceServiceResponse{}
+	default:
+		return &colmetricspb.ExportMetricsServiceResponse{}
 	}
-	return resp, nil
-}
-
-type traceService struct {
-	coltracepb.UnimplementedTraceServiceServer
-	g *grpcReceiver
-}
-
-func (s *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	res := otlpconv.Traces(req)
-	if err := s.g.submit(ctx, otlpconv.SignalTraces, &res, req); err != nil {
-		return nil, err
-	}
-	resp := &coltracepb.ExportTraceServiceResponse{}
-	if res.Rejected > 0 || res.ErrorMessage != "" {
-		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: res.Rejected, ErrorMessage: res.ErrorMessage}
-	}
-	return resp, nil
-}
-
-type metricsService struct {
-	colmetricspb.UnimplementedMetricsServiceServer
-	g *grpcReceiver
-}
-
-func (s *metricsService) Export(ctx context.Context, req *colmetricspb.ExportMetricsServiceRequest) (*colmetricspb.ExportMetricsServiceResponse, error) {
-	res := otlpconv.Metrics(req)
-	if err := s.g.submit(ctx, otlpconv.SignalMetrics, &res, req); err != nil {
-		return nil, err
-	}
-	resp := &colmetricspb.ExportMetricsServiceResponse{}
-	if res.Rejected > 0 || res.ErrorMessage != "" {
-		resp.PartialSuccess = &colmetricspb.ExportMetricsPartialSuccess{RejectedDataPoints: res.Rejected, ErrorMessage: res.ErrorMessage}
-	}
-	return resp, nil
 }

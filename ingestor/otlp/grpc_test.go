@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"strings"
@@ -16,7 +17,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
+	gproto "google.golang.org/protobuf/proto"
 
 	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -140,5 +143,63 @@ func TestGRPCTooLarge(t *testing.T) {
 	}
 	if n := len(w.all().Logs); n != 0 {
 		t.Fatalf("stored %d logs", n)
+	}
+}
+
+// rawBytes is sent as is by rawClientCodec, so tests can put bytes on the wire that the
+// protobuf library refuses to marshal.
+type rawBytes []byte
+
+type rawClientCodec struct{}
+
+func (rawClientCodec) Name() string { return "proto" }
+
+func (rawClientCodec) Marshal(v any) (mem.BufferSlice, error) {
+	return mem.BufferSlice{mem.SliceBuffer(*v.(*rawBytes))}, nil
+}
+
+func (rawClientCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	return gproto.Unmarshal(data.Materialize(), v.(gproto.Message))
+}
+
+func invokeRaw(t *testing.T, conn *grpc.ClientConn, body []byte) (*collogspb.ExportLogsServiceResponse, error) {
+	t.Helper()
+	raw := rawBytes(body)
+	resp := &collogspb.ExportLogsServiceResponse{}
+	err := conn.Invoke(ctx(t), "/opentelemetry.proto.collector.logs.v1.LogsService/Export", &raw, resp,
+		grpc.ForceCodecV2(rawClientCodec{}))
+	return resp, err
+}
+
+func TestGRPCMalformed(t *testing.T) {
+	w := &memWriter{}
+	conn := startGRPC(t, w, ingest.Options{})
+	_, err := invokeRaw(t, conn, []byte{0x0a, 0xff, 0xff, 0xff, 0x0f, 1})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("error = %v, want InvalidArgument", err)
+	}
+	if n := len(w.all().Logs); n != 0 {
+		t.Fatalf("stored %d logs", n)
+	}
+}
+
+func TestGRPCInvalidUTF8RejectsOnlyItsRecord(t *testing.T) {
+	w := &memWriter{}
+	conn := startGRPC(t, w, ingest.Options{})
+	req := validLogsRequest()
+	req.ResourceLogs[0].ScopeLogs[0].LogRecords[1].Body.Value = &commonpb.AnyValue_StringValue{StringValue: "MARKER!!"}
+	body, err := gproto.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := invokeRaw(t, conn, bytes.Replace(body, []byte("MARKER!!"), []byte("MARKER!\xff"), 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := resp.GetPartialSuccess(); ps.GetRejectedLogRecords() != 1 || !strings.Contains(ps.GetErrorMessage(), "UTF-8") {
+		t.Fatalf("partial_success = %v", ps)
+	}
+	if got := w.all().Logs; len(got) != 1 || got[0].Body.Str != "one" {
+		t.Fatalf("stored %+v", got)
 	}
 }
