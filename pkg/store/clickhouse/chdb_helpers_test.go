@@ -8,11 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	chproto "github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
 
@@ -178,4 +182,58 @@ func sqlList(cols []colDef) string {
 		parts[i] = QuoteIdent(c.name)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// chdbInserter is the writer's insert path on chDB: the same buffers, encoded by the same
+// column encoders, as a Native block.
+type chdbInserter struct {
+	e  *chdbtest.Engine
+	db string
+}
+
+func (c chdbInserter) insert(_ context.Context, t *tableSpec, buf tableBuffer) error {
+	return insertNative(c.e, c.db, t, buf)
+}
+
+// chdbQuery is the query path on chDB: arguments bound as literals, the per-query settings as
+// a SETTINGS clause, the result decoded from Native output.
+type chdbQuery struct{ e *chdbtest.Engine }
+
+func (c chdbQuery) run(_ context.Context, sql string, args []any, settings clickhouse.Settings) (resultReader, func(), error) {
+	q, err := bindLiterals(sql, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, 0, len(settings))
+	for k := range settings {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		lit, err := Literal(settings[k])
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, k+" = "+lit)
+	}
+	r, err := queryNative(c.e, q+" SETTINGS "+strings.Join(parts, ", "))
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() {}, nil
+}
+
+// openChDBStore opens a Store whose three paths (DDL, inserts, queries) run on chDB.
+func openChDBStore(t testing.TB, e *chdbtest.Engine, db string) *Store {
+	t.Helper()
+	o := DefaultOptions()
+	o.Database = db
+	o.FlushInterval = 5 * time.Millisecond
+	o.Logger = slog.New(slog.DiscardHandler)
+	s, err := newStore(context.Background(), o, chdbConn{e}, chdbInserter{e, db}, chdbQuery{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -58,7 +58,8 @@ func spansColumns() []logicalCol {
 		{"span_id", "SpanId"},
 		{"parent_span_id", "ParentSpanId"},
 		{"trace_state", "TraceState"},
-		{"trace_flags", "toInt32(TraceFlags)"},
+		// The column keeps all OTLP span flags; the logical column is the W3C trace flags byte.
+		{"trace_flags", "toInt32(bitAnd(TraceFlags, 255))"},
 		{"name", "SpanName"},
 		{"kind", "SpanKind"},
 		{"service", "ServiceName"},

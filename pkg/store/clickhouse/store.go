@@ -19,9 +19,26 @@ import (
 
 // Store is the ClickHouse backend. Safe for concurrent use.
 type Store struct {
-	opts Options
-	conn driver.Conn
-	w    *writer
+	opts  Options
+	conn  driver.Conn // nil when the store runs on another engine (tests)
+	ddl   sqlConn
+	query queryRunner
+	w     *writer
+}
+
+// queryRunner runs one read-only statement with per-query settings.
+type queryRunner interface {
+	run(ctx context.Context, sql string, args []any, settings clickhouse.Settings) (resultReader, func(), error)
+}
+
+// newStore assembles a store from its three paths and applies the migrations.
+func newStore(ctx context.Context, o Options, ddl sqlConn, ins inserter, qr queryRunner) (*Store, error) {
+	s := &Store{opts: o, ddl: ddl, query: qr}
+	if _, err := Migrate(ctx, ddl, &s.opts); err != nil {
+		return nil, fmt.Errorf("cannot migrate ClickHouse schema: %w", err)
+	}
+	s.w = newWriter(&s.opts, ins)
+	return s, nil
 }
 
 var _ store.Store = (*Store)(nil)
@@ -63,12 +80,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ClickHouse at %s: %w: %v", o.Addr, store.ErrUnavailable, err)
 	}
-	s := &Store{opts: o, conn: conn}
-	if _, err := Migrate(ctx, connAdapter{conn}, &s.opts); err != nil {
+	s, err := newStore(ctx, o, connAdapter{conn}, &batchInserter{conn: conn, database: o.Database}, connQuery{conn})
+	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("cannot migrate ClickHouse schema: %w", err)
+		return nil, err
 	}
-	s.w = newWriter(&s.opts, &batchInserter{conn: conn, database: o.Database})
+	s.conn = conn
 	return s, nil
 }
 
@@ -86,6 +103,9 @@ func (s *Store) Stats() Stats { return s.w.statsSnapshot() }
 
 // Ping checks the server.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.conn == nil {
+		return nil
+	}
 	if err := s.conn.Ping(ctx); err != nil {
 		return fmt.Errorf("cannot reach ClickHouse: %w: %v", store.ErrUnavailable, err)
 	}
@@ -95,6 +115,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close flushes buffered rows and closes the connections.
 func (s *Store) Close() error {
 	s.w.close()
+	if s.conn == nil {
+		return nil
+	}
 	return s.conn.Close()
 }
 
@@ -123,13 +146,12 @@ func (s *Store) Query(ctx context.Context, q *store.Query) (*store.Result, error
 	// A client-side deadline a little after the server's, should the server not stop in time.
 	ctx, cancel := context.WithTimeout(ctx, s.opts.QueryTimeout+5*time.Second)
 	defer cancel()
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(querySettings(&s.opts, maxRows)))
-	rows, err := s.conn.Query(ctx, sql, args...)
+	rows, done, err := s.query.run(ctx, sql, args, querySettings(&s.opts, maxRows))
 	if err != nil {
 		return nil, classifyQueryError(ctx, err)
 	}
-	defer rows.Close()
-	res, err := readArrow(rowsReader{rows}, maxRows, memory.DefaultAllocator)
+	defer done()
+	res, err := readArrow(rows, maxRows, memory.DefaultAllocator)
 	if err != nil {
 		return nil, classifyQueryError(ctx, err)
 	}
@@ -173,7 +195,7 @@ func classifyQueryError(ctx context.Context, err error) error {
 // SetRetention sets the retention of a signal ("logs", "traces", "metrics") on every table that
 // holds it and verifies that the table definitions show the new TTL. ttl 0 removes the TTL.
 func (s *Store) SetRetention(ctx context.Context, signal string, ttl time.Duration) error {
-	return applyRetention(ctx, connAdapter{s.conn}, &s.opts, signal, ttl)
+	return applyRetention(ctx, s.ddl, &s.opts, signal, ttl)
 }
 
 func applyRetention(ctx context.Context, conn sqlConn, o *Options, signal string, ttl time.Duration) error {
@@ -241,6 +263,17 @@ func (c connAdapter) QueryStrings(ctx context.Context, query string, args ...any
 		out = append(out, row)
 	}
 	return out, rows.Err()
+}
+
+// connQuery runs queries through clickhouse-go, the settings travelling in the query context.
+type connQuery struct{ conn driver.Conn }
+
+func (c connQuery) run(ctx context.Context, sql string, args []any, settings clickhouse.Settings) (resultReader, func(), error) {
+	rows, err := c.conn.Query(clickhouse.Context(ctx, clickhouse.WithSettings(settings)), sql, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rowsReader{rows}, func() { rows.Close() }, nil
 }
 
 // rowsReader adapts driver.Rows to resultReader.
