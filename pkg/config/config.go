@@ -156,6 +156,9 @@ func (o *Options) Validate() error {
 	if o.Host != "" && net.ParseIP(o.Host) == nil && strings.ContainsAny(o.Host, ":/ ") {
 		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_HOST %q: want an IP address or host name", o.Host))
 	}
+	if o.GRPCPort != 0 && (o.GRPCPort == o.Port || o.GRPCPort == o.OTLPHTTPPort) {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_GRPC_PORT %d: already used by an HTTP listener", o.GRPCPort))
+	}
 	switch o.Storage {
 	case StorageEmbedded:
 		if o.DataDir == "" {

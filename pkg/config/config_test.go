@@ -67,6 +67,8 @@ func TestLoad(t *testing.T) {
 		{name: "bad url", env: []string{"HEIMSIGHT_API_URL", "localhost:8080"}, wantErr: "HEIMSIGHT_API_URL"},
 		{name: "empty data dir", args: []string{"--data-dir", ""}, wantErr: "HEIMSIGHT_DATA_DIR"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
+		{name: "grpc port clash", args: []string{"--grpc-port", "8080"}, wantErr: "HEIMSIGHT_GRPC_PORT"},
+		{name: "shared HTTP port", args: []string{"--otlp-http-port", "8080"}, want: func(o *Options) { o.OTLPHTTPPort = 8080 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

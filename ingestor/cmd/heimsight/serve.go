@@ -84,7 +84,13 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 			l.Close()
 		}
 	}
-	for _, port := range []int{opts.Port, opts.GRPCPort, opts.OTLPHTTPPort} {
+	// The REST port serves the OTLP/HTTP routes too, so one port may be configured for both.
+	shared := opts.OTLPHTTPPort != 0 && opts.OTLPHTTPPort == opts.Port
+	ports := []int{opts.Port, opts.GRPCPort}
+	if !shared {
+		ports = append(ports, opts.OTLPHTTPPort)
+	}
+	for _, port := range ports {
 		l, err := listen(port)
 		if err != nil {
 			closeListeners()
@@ -92,14 +98,19 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		}
 		listeners = append(listeners, l)
 	}
-	restL, grpcL, otlpL := listeners[0], listeners[1], listeners[2]
+	restL, grpcL, otlpL := listeners[0], listeners[1], listeners[0]
+	if !shared {
+		otlpL = listeners[2]
+	}
 
 	restServer := newHTTPServer(restAPI, opts.QueryTimeout+10*time.Second, log)
 	otlpServer := newHTTPServer(otlpHTTP.Handler(), time.Minute, log)
 
 	errc := make(chan error, 3)
 	go func() { errc <- serveHTTP("REST", restServer, restL) }()
-	go func() { errc <- serveHTTP("OTLP/HTTP", otlpServer, otlpL) }()
+	if !shared {
+		go func() { errc <- serveHTTP("OTLP/HTTP", otlpServer, otlpL) }()
+	}
 	go func() {
 		if err := grpcServer.Serve(grpcL); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			errc <- fmt.Errorf("cannot serve OTLP/gRPC: %w", err)
