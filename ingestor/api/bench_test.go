@@ -21,7 +21,9 @@ import (
 func BenchmarkOTLPHTTPLogsIntoEmbedded(b *testing.B) {
 	t := &testing.T{}
 	e := newEnv(t)
-	str := func(s string) *commonpb.AnyValue { return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}} }
+	str := func(s string) *commonpb.AnyValue {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
+	}
 	var recs []*logspb.LogRecord
 	for i := range 1000 {
 		var attrs []*commonpb.KeyValue
