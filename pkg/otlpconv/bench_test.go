@@ -1,8 +1,12 @@
 package otlpconv
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -56,3 +60,21 @@ func benchmarkSignal(b *testing.B, sig Signal, req proto.Message) {
 func BenchmarkLogs(b *testing.B)    { benchmarkSignal(b, SignalLogs, logsRequest(benchItems)) }
 func BenchmarkTraces(b *testing.B)  { benchmarkSignal(b, SignalTraces, tracesRequest(benchItems)) }
 func BenchmarkMetrics(b *testing.B) { benchmarkSignal(b, SignalMetrics, metricsRequest(benchItems)) }
+
+// BenchmarkJSONLogs measures the OTLP/JSON path (hex-id rewrite, protojson, struct path).
+func BenchmarkJSONLogs(b *testing.B) {
+	js, err := protojson.Marshal(logsRequest(benchItems))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := []byte(strings.ReplaceAll(strings.ReplaceAll(string(js),
+		`"`+base64.StdEncoding.EncodeToString(tid1)+`"`, `"`+hex.EncodeToString(tid1)+`"`),
+		`"`+base64.StdEncoding.EncodeToString(sid1)+`"`, `"`+hex.EncodeToString(sid1)+`"`))
+	benchPerItem(b, body, func(body []byte) int {
+		res, err := DecodeJSON(SignalLogs, body)
+		if err != nil || res.Rejected != 0 {
+			b.Fatal(err, res.ErrorMessage)
+		}
+		return res.Batch.Len()
+	})
+}

@@ -792,7 +792,6 @@ func (d *wireDec) span(b []byte, s *model.Span, parent string) (string, error) {
 	// list can be open at a time.
 	var evReason, linkReason string
 	if len(d.raws) > 0 {
-		// d.raws may be reused by nothing below, but copy the count first for clarity.
 		s.Events = make([]model.SpanEvent, len(d.raws))
 		for i, eb := range d.raws {
 			ev := &s.Events[i]
