@@ -303,11 +303,11 @@ func TestListFilterValuesAreLiterals(t *testing.T) {
 	  {"timestamp": 1795000000000000001, "body": "disk 1000 full"}, {"timestamp": 1795000000000000002, "body": "a_b"},
 	  {"timestamp": 1795000000000000003, "body": "axb"}, {"timestamp": 1795000000000000004, "body": "say 'hi' OR 1=1"}]`)
 	for q, want := range map[string]string{
-		"q=" + url.QueryEscape("100%"):            "disk 100% full",
-		"q=a_b":                                   "a_b",
-		"q=" + url.QueryEscape("'hi' or 1=1"):     "say 'hi' OR 1=1",
-		"attr." + url.QueryEscape("it's=o'k"):     "disk 100% full",
-		"service=" + url.QueryEscape("' OR ''='"): "",
+		"q=" + url.QueryEscape("100%"):        "disk 100% full",
+		"q=a_b":                               "a_b",
+		"q=" + url.QueryEscape("'hi' or 1=1"): "say 'hi' OR 1=1",
+		"attr." + url.QueryEscape("it's") + "=" + url.QueryEscape("o'k"): "disk 100% full",
+		"service=" + url.QueryEscape("' OR ''='"):                        "",
 	} {
 		if got := strings.Join(bodies(getList(t, e, "/api/v1/logs?"+q).Items), "|"); got != want {
 			t.Errorf("%s: got %q, want %q", q, got, want)
