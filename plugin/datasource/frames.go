@@ -463,6 +463,9 @@ func mapEntries(a arrow.Array, j int) []kv {
 
 // spanEventsJSON renders span events as the trace view's logs: [{timestamp (ms), name, fields}].
 func spanEventsJSON(cu *cursor, r int) json.RawMessage {
+	if rows, ok := jsonTextRows(cu, r); ok {
+		return eventsFromJSON(rows)
+	}
 	st, start, end := listAt(cu, r)
 	if st == nil || start == end {
 		return json.RawMessage("[]")
@@ -477,23 +480,100 @@ func spanEventsJSON(cu *cursor, r int) json.RawMessage {
 		if ts, ok := f["timestamp"].(*array.Timestamp); ok && !ts.IsNull(j) {
 			ms = float64(timestampNanos(ts, j)) / 1e6
 		}
-		b = append(b, `{"timestamp":`...)
-		b = appendJSONFloat(b, ms)
 		name := ""
 		if nm, ok := f["name"]; ok && !nm.IsNull(j) {
 			name = nm.ValueStr(j)
 		}
-		b = append(b, `,"name":`...)
-		b = appendJSONString(b, name)
-		b = append(b, `,"fields":`...)
-		b = appendKVArray(b, mapEntries(f["attributes"], j))
-		b = append(b, '}')
+		b = appendEvent(b, ms, name, mapEntries(f["attributes"], j))
+	}
+	return append(b, ']')
+}
+
+func appendEvent(b []byte, ms float64, name string, fields []kv) []byte {
+	b = append(b, `{"timestamp":`...)
+	b = appendJSONFloat(b, ms)
+	b = append(b, `,"name":`...)
+	b = appendJSONString(b, name)
+	b = append(b, `,"fields":`...)
+	b = appendKVArray(b, fields)
+	return append(b, '}')
+}
+
+func appendLink(b []byte, traceID, spanID string, tags []kv) []byte {
+	b = append(b, `{"traceID":`...)
+	b = appendJSONString(b, traceID)
+	b = append(b, `,"spanID":`...)
+	b = appendJSONString(b, spanID)
+	b = append(b, `,"tags":`...)
+	b = appendKVArray(b, tags)
+	return append(b, '}')
+}
+
+// jsonTextRows reads row r of a column that holds JSON text (lists of structs in the ingestor's
+// JSON answer) as a list of objects.
+func jsonTextRows(cu *cursor, r int) ([]map[string]json.RawMessage, bool) {
+	if cu == nil {
+		return nil, false
+	}
+	a, i := cu.at(r)
+	s, ok := a.(*array.String)
+	if !ok {
+		return nil, false
+	}
+	var rows []map[string]json.RawMessage
+	if s.IsNull(i) {
+		return rows, true
+	}
+	_ = json.Unmarshal([]byte(s.Value(i)), &rows)
+	return rows, true
+}
+
+func rawString(m map[string]json.RawMessage, k string) string {
+	var s string
+	_ = json.Unmarshal(m[k], &s)
+	return s
+}
+
+func rawKVs(m map[string]json.RawMessage, k string) []kv {
+	var obj map[string]*string
+	_ = json.Unmarshal(m[k], &obj)
+	out := make([]kv, 0, len(obj))
+	for k, v := range obj {
+		if v != nil {
+			out = append(out, kv{k, *v})
+		}
+	}
+	return out
+}
+
+func eventsFromJSON(rows []map[string]json.RawMessage) json.RawMessage {
+	b := []byte{'['}
+	for i, e := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		ns, _ := strconv.ParseInt(string(e["timestamp"]), 10, 64)
+		b = appendEvent(b, float64(ns)/1e6, rawString(e, "name"), rawKVs(e, "attributes"))
+	}
+	return append(b, ']')
+}
+
+func linksFromJSON(rows []map[string]json.RawMessage) json.RawMessage {
+	b := []byte{'['}
+	for i, l := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendLink(b, rawString(l, "trace_id"), rawString(l, "span_id"), rawKVs(l, "attributes"))
 	}
 	return append(b, ']')
 }
 
 // spanLinksJSON renders span links as the trace view's references: [{traceID, spanID, tags}].
 func spanLinksJSON(cu *cursor, r int) json.RawMessage {
+	if rows, ok := jsonTextRows(cu, r); ok {
+		return linksFromJSON(rows)
+	}
 	st, start, end := listAt(cu, r)
 	if st == nil || start == end {
 		return json.RawMessage("[]")
@@ -510,13 +590,7 @@ func spanLinksJSON(cu *cursor, r int) json.RawMessage {
 			}
 			return ""
 		}
-		b = append(b, `{"traceID":`...)
-		b = appendJSONString(b, get("trace_id"))
-		b = append(b, `,"spanID":`...)
-		b = appendJSONString(b, get("span_id"))
-		b = append(b, `,"tags":`...)
-		b = appendKVArray(b, mapEntries(f["attributes"], j))
-		b = append(b, '}')
+		b = appendLink(b, get("trace_id"), get("span_id"), mapEntries(f["attributes"], j))
 	}
 	return append(b, ']')
 }

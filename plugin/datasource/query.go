@@ -510,9 +510,10 @@ func parseContextTime(raw json.RawMessage) (time.Time, error) {
 }
 
 // buildLogContext selects the records just before (backward) or after (forward) a record of the
-// same service. The boundary is carried by the time range, not by a timestamp literal: the range
-// is [t-window, t) going back and [t, t+window) going forward, so records sharing the
-// reference time appear after it, and the reference record itself is among them.
+// same service. The boundary is carried by the time range, not by a timestamp literal.
+// $__timeFilter is inclusive on both ends (Grafana's convention), so the range is
+// [t-window, t-1ns] going back and [t, t+window] going forward: records sharing the reference
+// time appear after it, and the reference record itself is among them.
 func (m *QueryModel) buildLogContext() (*builtQuery, error) {
 	t, err := parseContextTime(m.ContextTimestamp)
 	if err != nil {
@@ -533,7 +534,7 @@ func (m *QueryModel) buildLogContext() (*builtQuery, error) {
 	order := hql.Desc(hql.Col("timestamp"))
 	switch strings.ToLower(m.ContextDirection) {
 	case "", "backward", "before":
-		b.From, b.To = t.Add(-contextWindow), t
+		b.From, b.To = t.Add(-contextWindow), t.Add(-time.Nanosecond)
 	case "forward", "after":
 		b.From, b.To = t, t.Add(contextWindow)
 		order = hql.Asc(hql.Col("timestamp"))
