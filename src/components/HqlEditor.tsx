@@ -41,6 +41,7 @@ export function HqlEditor(props: HqlEditorProps) {
   const [completion, setCompletion] = useState<CompletionResult | undefined>();
   const [selected, setSelected] = useState(0);
   const [cursor, setCursor] = useState(0);
+  const [scrollTop, setScrollTop] = useState(0);
 
   const errorOffset = error ? offsetOf(value, error.line, error.column) : -1;
   const tokens = useMemo(() => tokenize(value), [value]);
@@ -126,6 +127,7 @@ export function HqlEditor(props: HqlEditorProps) {
     if (preRef.current && textRef.current) {
       preRef.current.scrollTop = textRef.current.scrollTop;
       preRef.current.scrollLeft = textRef.current.scrollLeft;
+      setScrollTop(textRef.current.scrollTop);
     }
   };
 
@@ -175,7 +177,7 @@ export function HqlEditor(props: HqlEditorProps) {
             aria-label="HQL suggestions"
             className={styles.suggestions}
             style={{
-              top: anchorLine * LINE_HEIGHT + PADDING - (textRef.current?.scrollTop ?? 0),
+              top: anchorLine * LINE_HEIGHT + PADDING - scrollTop,
               left: `calc(${anchorCol}ch + ${PADDING}px)`,
             }}
           >
@@ -203,7 +205,7 @@ export function HqlEditor(props: HqlEditorProps) {
           Line {error.line}, column {error.column}: {error.message}
         </div>
       )}
-      <div className={styles.help}>Shift+Enter to run · Ctrl+Space for suggestions</div>
+      {!readOnly && <div className={styles.help}>Shift+Enter to run · Ctrl+Space for suggestions</div>}
     </div>
   );
 }
