@@ -317,6 +317,14 @@ func (d *wireDec) pushKV(b []byte, depth int) error {
 	var err error
 	var key []byte
 	var val msgBuf
+	// Fast path for the encoding every producer emits: key (field 1) then value (field 2),
+	// each once, with lengths below 128.
+	if len(b) >= 4 && b[0] == 0x0a && b[1] < 0x80 && int(b[1])+4 <= len(b) {
+		rest := b[2+int(b[1]):]
+		if rest[0] == 0x12 && rest[1] < 0x80 && int(rest[1])+2 == len(rest) {
+			key, val.b, val.n, b = b[2:2+int(b[1])], rest[2:], 1, nil
+		}
+	}
 	for len(b) > 0 {
 		if b, err = d.next(b, &f); err != nil {
 			return err
@@ -369,6 +377,10 @@ func (d *wireDec) value(b []byte, depth int, dst *model.Value) error {
 	var sub msgBuf
 	var f field
 	var err error
+	// Fast path for a value that is one short string (the most common attribute value).
+	if len(b) >= 2 && b[0] == 0x0a && b[1] < 0x80 && int(b[1])+2 == len(b) {
+		kind, raw, b = 1, b[2:], nil
+	}
 	for len(b) > 0 {
 		if b, err = d.next(b, &f); err != nil {
 			return err
