@@ -47,7 +47,8 @@ type Func struct {
 	Doc       string
 	// Render maps a dialect name to a SQL template: {0}, {1}, ... are the rendered arguments,
 	// {args} all of them comma-separated, {time} the table's time column. Variants are looked
-	// up first: "<dialect>:star", "<dialect>:distinct", "<dialect>:int" (first argument int).
+	// up first: "<dialect>:star", "<dialect>:distinct", "<dialect>:int" (first argument int or
+	// duration), "<dialect>:float" (first argument float).
 	Render map[string]string
 }
 
@@ -64,6 +65,11 @@ func (f *Func) Template(dialect string, star, distinct bool, firstArg Type) (str
 	}
 	if firstArg == TypeInt || firstArg == TypeDuration {
 		if t, ok := f.Render[dialect+":int"]; ok {
+			return t, true
+		}
+	}
+	if firstArg == TypeFloat {
+		if t, ok := f.Render[dialect+":float"]; ok {
 			return t, true
 		}
 	}
@@ -169,7 +175,9 @@ func init() {
 			Render: both("regexp_matches({0}, {1})", "match({0}, {1})")},
 		{Name: "to_string", Args: []ArgClass{ArgScalar}, Result: fixed(TypeString),
 			Signature: "to_string(x) string", Doc: "x as text",
-			Render: both("CAST({0} AS VARCHAR)", "toString({0})")},
+			// DuckDB prints integral doubles as "10.0", ClickHouse as "10".
+			Render: map[string]string{"duckdb": "CAST({0} AS VARCHAR)", "clickhouse": "toString({0})",
+				"duckdb:float": `regexp_replace(CAST({0} AS VARCHAR), '\.0$', '')`}},
 		{Name: "to_int", Args: []ArgClass{ArgScalar}, Result: fixed(TypeInt),
 			Signature: "to_int(x) int", Doc: "x as an integer; NULL when it is not one",
 			Render: both("TRY_CAST({0} AS BIGINT)", "toInt64OrNull(toString({0}))")},

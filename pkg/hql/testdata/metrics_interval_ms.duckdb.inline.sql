@@ -1,1 +1,1 @@
-SELECT 60000 AS "ms", TRY_CAST("metrics"."attributes"['x'] AS DOUBLE) AS "x", TRY_CAST("metrics"."attributes"['y'] AS BIGINT) AS "y", CAST("metrics"."value" AS VARCHAR) AS "s" FROM {source:metrics} AS "metrics" LIMIT 1
+SELECT 60000 AS "ms", TRY_CAST("metrics"."attributes"['x'] AS DOUBLE) AS "x", TRY_CAST("metrics"."attributes"['y'] AS BIGINT) AS "y", regexp_replace(CAST("metrics"."value" AS VARCHAR), '\.0$', '') AS "s" FROM {source:metrics} AS "metrics" LIMIT 1

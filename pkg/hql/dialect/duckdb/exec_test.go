@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/heimsight/heimsight/pkg/hql"
 	"github.com/heimsight/heimsight/pkg/hql/dialect/duckdb"
@@ -118,6 +118,14 @@ func query(t testing.TB, db *sql.DB, sqlText string, args []any) [][]string {
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
+			if m, ok := v.(duckdbdriver.OrderedMap); ok {
+				plain := map[any]any{}
+				keys, values := m.Keys(), m.Values()
+				for j := range keys {
+					plain[keys[j]] = values[j]
+				}
+				v = plain
+			}
 			row[i] = hqltest.Format(v)
 		}
 		out = append(out, row)
@@ -168,8 +176,8 @@ func TestExecute(t *testing.T) {
 // fixtureInserts renders the shared fixture as DuckDB INSERT statements.
 func fixtureInserts() []string {
 	var out []string
-	for table, rows := range hqltest.Fixture() {
-		for _, r := range rows {
+	for table := range hqltest.Fixture() {
+		for _, r := range hqltest.Rows(table) {
 			var cols, vals []string
 			for c, v := range r {
 				cols = append(cols, fmt.Sprintf("%q", c))
@@ -183,6 +191,8 @@ func fixtureInserts() []string {
 
 func duckValue(v any) string {
 	switch x := v.(type) {
+	case hqltest.EmptyList:
+		return "[]"
 	case hqltest.TS:
 		return fmt.Sprintf("make_timestamp_ns(%d)", int64(x))
 	case map[string]string:
@@ -261,4 +271,46 @@ func sortedRender(rows [][]string) string {
 	lines := strings.Split(render(rows), "\n")
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// TestDifferentialClickHouse runs the golden corpus and the cases on DuckDB and on the
+// ClickHouse engine (chDB) over the same rows and requires the same results (as sets: some
+// queries order with ties). Skipped without chDB.
+func TestDifferentialClickHouse(t *testing.T) {
+	ch := hqltest.StartChDB(t)
+	db := openDB(t)
+	cat := hql.DefaultCatalog()
+	if err := cat.EnableTiers(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("../../testdata/*.hql")
+	queries := map[string]string{}
+	for _, f := range files {
+		src, _ := os.ReadFile(f)
+		queries[filepath.Base(f)] = string(src)
+	}
+	for _, c := range hqltest.Cases {
+		queries[c.Name] = c.HQL
+	}
+	for name, q := range queries {
+		t.Run(name, func(t *testing.T) {
+			stmt, err := hql.Parse(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := hql.Plan(stmt, cat, hqltest.Params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sqlText, args, err := duckdb.Emit(plan, source)
+			if err != nil {
+				t.Fatal(err)
+			}
+			duck := sortedRender(query(t, db, sqlText, args))
+			chRows, chSQL := hqltest.RunChDB(t, ch, plan)
+			if got := sortedRender(chRows); got != duck {
+				t.Errorf("%s\nDuckDB: %s\n%s\nClickHouse: %s\n%s", q, sqlText, duck, chSQL, got)
+			}
+		})
+	}
 }

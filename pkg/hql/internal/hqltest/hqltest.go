@@ -85,6 +85,67 @@ func Fixture() map[string][]Row {
 	}
 }
 
+// Rows returns the fixture rows of table with every catalog column present: columns a row
+// leaves out get the value a store holds for an absent field (empty string, 0, epoch, empty map
+// or list), except on metrics, where fields that do not apply are NULL. Both engines thus hold
+// identical rows.
+func Rows(table string) []Row {
+	t, ok := hql.DefaultCatalog().Table(table)
+	if !ok {
+		return nil
+	}
+	var out []Row
+	for _, r := range Fixture()[table] {
+		full := Row{}
+		for _, c := range t.Columns {
+			if c.Derived != nil {
+				continue
+			}
+			if v, ok := r[c.Name]; ok {
+				full[c.Name] = v
+				continue
+			}
+			full[c.Name] = zero(table, c)
+		}
+		out = append(out, full)
+	}
+	return out
+}
+
+func zero(table string, c *hql.Column) any {
+	switch c.Type {
+	case hql.TypeMap:
+		return map[string]string{}
+	case hql.TypeList:
+		switch c.Elem {
+		case "list<int64>":
+			return []int64{}
+		case "list<float64>":
+			return []float64{}
+		}
+		return EmptyList{}
+	}
+	if table == "metrics" {
+		return nil
+	}
+	switch c.Type {
+	case hql.TypeTimestamp:
+		return TS(0)
+	case hql.TypeString:
+		return ""
+	case hql.TypeInt:
+		return int64(0)
+	case hql.TypeFloat:
+		return float64(0)
+	case hql.TypeBool:
+		return false
+	}
+	return nil
+}
+
+// EmptyList is an empty list of structs.
+type EmptyList struct{}
+
 // Case is one query with its expected rows, rendered by Render.
 type Case struct {
 	Name, HQL, Want string
