@@ -3,7 +3,6 @@ package hql
 import (
 	"fmt"
 	"slices"
-	"sort"
 )
 
 // Column is one column of a logical table.
@@ -296,14 +295,4 @@ func tracesTier(name string) *Table {
 			col("unique_traces", TypeInt, ""),
 			col("total_spans", TypeInt, ""),
 		}}
-}
-
-// sortedNames is used for stable suggestion lists.
-func sortedNames(m map[string]*Table) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

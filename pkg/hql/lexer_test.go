@@ -18,6 +18,7 @@ func TestLex(t *testing.T) {
 		{"select Count(*)", []tok{{TokKeyword, "SELECT"}, {TokIdent, "Count"}, {TokOp, "("}, {TokOp, "*"}, {TokOp, ")"}}},
 		{"'it''s' \"a \"\"b\"\"\" `c`", []tok{{TokString, "it's"}, {TokQuotedIdent, `a "b"`}, {TokQuotedIdent, "c"}}},
 		{"1 1.5 .5 1e3 2.5E-2 1.", []tok{{TokInt, "1"}, {TokFloat, "1.5"}, {TokFloat, ".5"}, {TokFloat, "1e3"}, {TokFloat, "2.5E-2"}, {TokFloat, "1."}}},
+		{"5µs 2m30s", []tok{{TokDuration, "5µs"}, {TokDuration, "2m30s"}}},
 		{"5m 1h30m 250ms 10us 7d 1w 3ns", []tok{{TokDuration, "5m"}, {TokDuration, "1h30m"}, {TokDuration, "250ms"}, {TokDuration, "10us"}, {TokDuration, "7d"}, {TokDuration, "1w"}, {TokDuration, "3ns"}}},
 		{"<> != <= >= =~ !~ || < > = + - * / % [ ] , ;", []tok{{TokOp, "<>"}, {TokOp, "!="}, {TokOp, "<="}, {TokOp, ">="}, {TokOp, "=~"}, {TokOp, "!~"}, {TokOp, "||"}, {TokOp, "<"}, {TokOp, ">"}, {TokOp, "="}, {TokOp, "+"}, {TokOp, "-"}, {TokOp, "*"}, {TokOp, "/"}, {TokOp, "%"}, {TokOp, "["}, {TokOp, "]"}, {TokOp, ","}, {TokOp, ";"}}},
 		{"$__timeFilter(timestamp) $__interval_ms", []tok{{TokMacro, "$__timeFilter"}, {TokOp, "("}, {TokIdent, "timestamp"}, {TokOp, ")"}, {TokMacro, "$__interval_ms"}}},

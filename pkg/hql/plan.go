@@ -314,6 +314,10 @@ func (pl *planner) orderExpr(e Expr) (*PExpr, error) {
 }
 
 func (pl *planner) expr(e Expr, sc scope) (*PExpr, error) {
+	if e == nil {
+		// Only trees built in Go can have holes.
+		return nil, &Error{Msg: "missing expression in query tree"}
+	}
 	pl.depth++
 	// Trees built in Go (long AND chains of ad hoc filters) can be deeper than parsed ones.
 	if pl.depth > 1000 {

@@ -232,3 +232,21 @@ func TestFunctionTable(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanGoBuiltTrees(t *testing.T) {
+	q := SelectFrom("logs", Col("body"), nil)
+	if _, err := Plan(q, nil, Params{}); err == nil || !strings.Contains(err.Error(), "missing expression") {
+		t.Errorf("hole in tree: %v", err)
+	}
+	if _, err := Plan(&Select{}, nil, Params{}); err == nil {
+		t.Error("no FROM should fail")
+	}
+	// Deep AND chains from many ad hoc filters are fine.
+	var conds []Expr
+	for i := 0; i < 500; i++ {
+		conds = append(conds, Ne(Col("service"), Str("x")))
+	}
+	if _, err := Plan(SelectFrom("logs").Filter(And(conds...)), nil, Params{}); err != nil {
+		t.Errorf("500 filters: %v", err)
+	}
+}
