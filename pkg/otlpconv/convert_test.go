@@ -277,7 +277,7 @@ func spanCases() []spanCase {
 				TraceId: tid1, SpanId: sid1, ParentSpanId: sid2, TraceState: "k=v", Flags: 0x301, Name: "op",
 				Kind: tracepb.Span_SPAN_KIND_CONSUMER, StartTimeUnixNano: 100, EndTimeUnixNano: 100,
 				Attributes: []*commonpb.KeyValue{kv("a", sv("b"))}, DroppedAttributesCount: 1,
-				Events: []*tracepb.Span_Event{{TimeUnixNano: 100, Name: "ev", Attributes: []*commonpb.KeyValue{kv("e", iv(1))}, DroppedAttributesCount: 2}, {Name: "bare"}},
+				Events:             []*tracepb.Span_Event{{TimeUnixNano: 100, Name: "ev", Attributes: []*commonpb.KeyValue{kv("e", iv(1))}, DroppedAttributesCount: 2}, {Name: "bare"}},
 				DroppedEventsCount: 3,
 				Links: []*tracepb.Span_Link{{TraceId: tid1, SpanId: sid2, TraceState: "x=y", Attributes: []*commonpb.KeyValue{kv("l", bv(true))},
 					DroppedAttributesCount: 4, Flags: 0x100}},
@@ -288,7 +288,7 @@ func spanCases() []spanCase {
 				TraceID: model.TraceID(tid1), SpanID: model.SpanID(sid1), ParentSpanID: model.SpanID(sid2), TraceState: "k=v",
 				Flags: 0x301, Name: "op", Kind: model.SpanKindConsumer, StartTimestamp: 100, EndTimestamp: 100,
 				Attributes: model.Attributes{model.StringKV("a", "b")}, DroppedAttributesCount: 1,
-				Events: []model.SpanEvent{{Timestamp: 100, Name: "ev", Attributes: model.Attributes{model.KV("e", model.IntValue(1))}, DroppedAttributesCount: 2}, {Name: "bare"}},
+				Events:             []model.SpanEvent{{Timestamp: 100, Name: "ev", Attributes: model.Attributes{model.KV("e", model.IntValue(1))}, DroppedAttributesCount: 2}, {Name: "bare"}},
 				DroppedEventsCount: 3,
 				Links: []model.SpanLink{{TraceID: model.TraceID(tid1), SpanID: model.SpanID(sid2), TraceState: "x=y",
 					Attributes: model.Attributes{model.KV("l", model.BoolValue(true))}, DroppedAttributesCount: 4, Flags: 0x100}},
@@ -407,7 +407,7 @@ func metricCases() []metricCase {
 				&metricspb.HistogramDataPoint{TimeUnixNano: 2, BucketCounts: []uint64{7}})),
 			rejected: 2,
 			msg:      "histogram data point has 2 bucket counts for 2 explicit bounds (want bounds+1); histogram data point has 2 bucket counts for 0 explicit bounds (want bounds+1)",
-			want: []model.MetricPoint{func() model.MetricPoint { p := h; p.Timestamp, p.BucketCounts = 2, []uint64{7}; return p }()},
+			want:     []model.MetricPoint{func() model.MetricPoint { p := h; p.Timestamp, p.BucketCounts = 2, []uint64{7}; return p }()},
 		},
 		{
 			name: "exponential histogram",
@@ -415,8 +415,8 @@ func metricCases() []metricCase {
 				AggregationTemporality: metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE,
 				DataPoints: []*metricspb.ExponentialHistogramDataPoint{{
 					TimeUnixNano: 4, Count: 10, Sum: f64(3), Scale: -3, ZeroCount: 2, ZeroThreshold: 1e-9, Max: f64(7),
-					Positive: &metricspb.ExponentialHistogramDataPoint_Buckets{Offset: -2, BucketCounts: []uint64{1, 1 << 40}},
-					Negative: &metricspb.ExponentialHistogramDataPoint_Buckets{Offset: 5},
+					Positive:  &metricspb.ExponentialHistogramDataPoint_Buckets{Offset: -2, BucketCounts: []uint64{1, 1 << 40}},
+					Negative:  &metricspb.ExponentialHistogramDataPoint_Buckets{Offset: 5},
 					Exemplars: []*metricspb.Exemplar{{TimeUnixNano: 4, Value: &metricspb.Exemplar_AsDouble{AsDouble: 2}}},
 				}}}}}),
 			want: []model.MetricPoint{{Name: "e", Type: model.MetricExponentialHistogram, Temporality: model.TemporalityCumulative,
@@ -476,5 +476,18 @@ func TestInvalidUTF8InStructs(t *testing.T) {
 	res = Logs(req)
 	if len(res.Batch.Logs) != 0 || res.Rejected != 2 || !strings.HasPrefix(res.ErrorMessage, "resource contains invalid UTF-8") {
 		t.Fatalf("got %d logs, %d rejected, %q", len(res.Batch.Logs), res.Rejected, res.ErrorMessage)
+	}
+}
+
+func TestNilRequests(t *testing.T) {
+	for _, res := range []Result{Logs(nil), Traces(nil), Metrics(nil)} {
+		if res.Batch.Len() != 0 || res.Rejected != 0 || res.ErrorMessage != "" || res.Batch.Logs != nil {
+			t.Errorf("%+v", res)
+		}
+	}
+	// Nil elements inside a request are empty messages: a nil record has no timestamp.
+	res := Logs(&collogspb.ExportLogsServiceRequest{ResourceLogs: []*logspb.ResourceLogs{nil, {ScopeLogs: []*logspb.ScopeLogs{nil, {LogRecords: []*logspb.LogRecord{nil}}}}}})
+	if res.Rejected != 1 || res.ErrorMessage != "log record has no timestamp" {
+		t.Errorf("%+v", res)
 	}
 }

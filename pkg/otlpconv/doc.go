@@ -44,7 +44,18 @@
 // request) such a request fails as a whole. DecodeProto is more forgiving on purpose: it
 // rejects only the log record, span or data point that holds the bad string (or everything
 // under a bad resource, scope or metric) and keeps the rest, counting the rejects as partial
-// success. Logs, Traces and Metrics check UTF-8 the same way for structs built in Go.
+// success. Logs, Traces and Metrics check UTF-8 the same way for structs built in Go. A gRPC
+// server that wants the same per-record behaviour can register a codec that hands the raw
+// request bytes to DecodeProto instead of unmarshalling them (it is also several times faster
+// than proto.Unmarshal followed by the struct path). OTLP/JSON text with invalid UTF-8 is not
+// valid JSON, and DecodeJSON fails the request.
+//
+// # Memory
+//
+// DecodeProto copies the body once into a string and slices every decoded string out of it,
+// and it backs the attribute lists of all items with a few large arrays, so a request costs a
+// handful of allocations. The flip side is that holding any one string or attribute list of a
+// Result keeps that whole copy or array alive: stores copy what they keep (see store.Writer).
 //
 // # OTLP/JSON
 //

@@ -110,18 +110,30 @@ func mustMarshal(t testing.TB, m proto.Message) []byte {
 
 // Builders for test requests.
 
-func sv(s string) *commonpb.AnyValue  { return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}} }
-func iv(i int64) *commonpb.AnyValue   { return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: i}} }
-func dv(f float64) *commonpb.AnyValue { return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: f}} }
-func bv(b bool) *commonpb.AnyValue    { return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}} }
-func byv(b []byte) *commonpb.AnyValue { return &commonpb.AnyValue{Value: &commonpb.AnyValue_BytesValue{BytesValue: b}} }
+func sv(s string) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: s}}
+}
+func iv(i int64) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: i}}
+}
+func dv(f float64) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_DoubleValue{DoubleValue: f}}
+}
+func bv(b bool) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_BoolValue{BoolValue: b}}
+}
+func byv(b []byte) *commonpb.AnyValue {
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_BytesValue{BytesValue: b}}
+}
 func av(vs ...*commonpb.AnyValue) *commonpb.AnyValue {
 	return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: vs}}}
 }
 func kvl(kvs ...*commonpb.KeyValue) *commonpb.AnyValue {
 	return &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: kvs}}}
 }
-func kv(k string, v *commonpb.AnyValue) *commonpb.KeyValue { return &commonpb.KeyValue{Key: k, Value: v} }
+func kv(k string, v *commonpb.AnyValue) *commonpb.KeyValue {
+	return &commonpb.KeyValue{Key: k, Value: v}
+}
 
 var (
 	tid1  = []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}

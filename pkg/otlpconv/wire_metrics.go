@@ -393,7 +393,7 @@ func (d *wireDec) uint64s(n int) []uint64 {
 	}
 	l := len(d.u64slab)
 	d.u64slab = d.u64slab[:l+n]
-	return d.u64slab[l:l:l+n]
+	return d.u64slab[l : l : l+n]
 }
 
 func (d *wireDec) float64s(n int) []float64 {
@@ -402,7 +402,7 @@ func (d *wireDec) float64s(n int) []float64 {
 	}
 	l := len(d.f64slab)
 	d.f64slab = d.f64slab[:l+n]
-	return d.f64slab[l:l:l+n]
+	return d.f64slab[l : l : l+n]
 }
 
 // packedVarint appends a packed repeated varint field to dst.
