@@ -151,6 +151,7 @@ type planner struct {
 	p       Params
 	aliases map[string]int // output alias → index in Select
 	items   []*PExpr
+	itemPos []Pos // position of the select item that produced each output column
 	trusted int // >0 while planning catalog-supplied expressions (derived columns)
 	depth   int
 }
@@ -168,6 +169,7 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 				}
 				out.Select = append(out.Select, &PExpr{Kind: PColumn, Type: c.Type, Col: c})
 				out.Columns = append(out.Columns, OutputColumn{Name: c.Name, Type: c.Type})
+				pl.itemPos = append(pl.itemPos, it.At)
 			}
 			continue
 		}
@@ -181,12 +183,20 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 		}
 		out.Select = append(out.Select, e)
 		out.Columns = append(out.Columns, OutputColumn{Name: name, Type: e.Type})
+		pl.itemPos = append(pl.itemPos, it.At)
 	}
 	pl.items = out.Select
-	pl.aliases = map[string]int{}
+	pl.aliases = make(map[string]int, len(out.Columns))
 	for i, c := range out.Columns {
-		if _, dup := pl.aliases[c.Name]; !dup {
+		j, dup := pl.aliases[c.Name]
+		if !dup {
 			pl.aliases[c.Name] = i
+			continue
+		}
+		// ClickHouse rejects one alias for two different expressions; results with two
+		// columns of one name are ambiguous anyway.
+		if !Equal(out.Select[i], out.Select[j]) {
+			return errorf(pl.itemPos[i], "duplicate output column name '%s'; rename one with AS", c.Name)
 		}
 	}
 	if s.Where != nil {
@@ -238,7 +248,7 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 	}
 	if out.Aggregate {
 		for i, e := range out.Select {
-			if err := checkGrouped(e, out.GroupBy, posOf(s, i)); err != nil {
+			if err := checkGrouped(e, out.GroupBy, pl.itemPos[i]); err != nil {
 				return err
 			}
 		}
@@ -276,14 +286,6 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 		out.Offset = s.Offset.N
 	}
 	return nil
-}
-
-// posOf is the position of the select item that produced output column i (stars expand).
-func posOf(s *Select, i int) Pos {
-	if i < len(s.Items) {
-		return s.Items[i].At
-	}
-	return s.At
 }
 
 // defaultName names an unaliased output column: the column name for a column, the HQL text

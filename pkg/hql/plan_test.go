@@ -71,6 +71,7 @@ func TestPlanErrors(t *testing.T) {
 		{"SELECT * FROM logs WHERE NOT body", "NOT needs a boolean", 1, 26},
 		{"SELECT * FROM logs WHERE body LIKE 5", "LIKE needs string operands", 1, 31},
 		{"SELECT timestamp, avg FROM metrics_1hour WHERE name = 'cpu_usage' LIMIT 100", "table metrics_1hour is an aggregation tier that this server does not build yet", 1, 28},
+		{"SELECT service, lower(service) AS service FROM logs", "duplicate output column name 'service'", 1, 17},
 		{"SELECT * FROM logs_1day_counts WHERE levl = 'error'", "unknown column 'levl' in table logs_1day_counts; did you mean 'level'?", 1, 38},
 	}
 	for _, c := range cases {
