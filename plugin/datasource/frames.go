@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/cespare/xxhash/v2"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
@@ -179,10 +179,8 @@ func (c *mapCol) each(r int, fn func(k, v string)) {
 
 type kv struct{ k, v string }
 
-// appendKVObject appends kvs as a JSON object with sorted keys; later duplicates of a key have
-// already replaced earlier ones.
-func appendKVObject(b []byte, kvs []kv) []byte {
-	slices.SortFunc(kvs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+// appendKVObjectUnsorted appends kvs as a JSON object in their order.
+func appendKVObjectUnsorted(b []byte, kvs []kv) []byte {
 	b = append(b, '{')
 	for i, e := range kvs {
 		if i > 0 {
@@ -253,12 +251,18 @@ func logsFrame(name string, t *table, links frameLinks) (*data.Frame, error) {
 	traceIDs := make([]string, n)
 	spanIDs := make([]string, n)
 
-	// One buffer for every labels object: one allocation instead of one per row.
-	buf := make([]byte, 0, 64*n)
+	// Labels objects are appended to large chunks instead of one allocation per row; a full
+	// chunk is left as is (earlier rows point into it) and a new one started, so nothing is
+	// copied as the result grows.
+	const chunkSize = 1 << 20
+	buf := make([]byte, 0, chunkSize)
 	kvs := make([]kv, 0, 16)
-	h := fnv.New64a()
+	set := func(k, v string) { kvs = setKV(kvs, k, v) }
+	var h xxhash.Digest
 	var nb [8]byte
-	idBuf := make([]byte, 0, 40)
+	// Ids are written into one buffer and sliced out of one string: one allocation, not n.
+	idBuf := make([]byte, 0, n*36)
+	idEnds := make([]int, n)
 	for r := 0; r < n; r++ {
 		a, i := tsCur.at(r)
 		ns := timestampNanos(a.(*array.Timestamp), i)
@@ -273,7 +277,6 @@ func logsFrame(name string, t *table, links frameLinks) (*data.Frame, error) {
 		spanIDs[r] = spanCol.at(r)
 
 		kvs = kvs[:0]
-		set := func(k, v string) { kvs = setKV(kvs, k, v) }
 		if svc := svcCol.at(r); svc != "" {
 			kvs = append(kvs, kv{"service.name", svc})
 		}
@@ -283,21 +286,31 @@ func logsFrame(name string, t *table, links frameLinks) (*data.Frame, error) {
 		}
 		scope.each(r, set)
 		attrs.each(r, set)
+		if len(buf) > chunkSize-4096 {
+			buf = make([]byte, 0, chunkSize)
+		}
 		start := len(buf)
-		buf = appendKVObject(buf, kvs)
+		// Keys stay in merge order (resource, scope, record): sorting them per row costs more
+		// than the rest of the labels work, and Grafana's log details sort them for display.
+		buf = appendKVObjectUnsorted(buf, kvs)
 		labels[r] = json.RawMessage(buf[start:len(buf):len(buf)])
 
-		// A stable id lets Grafana de-duplicate rows across refreshes.
+		// A stable id (time, body, span, labels) lets Grafana de-duplicate rows across refreshes.
 		h.Reset()
 		binary.LittleEndian.PutUint64(nb[:], uint64(ns))
 		h.Write(nb[:])
-		h.Write([]byte(bodies[r]))
-		h.Write([]byte(spanIDs[r]))
-		h.Write(buf[start:])
-		idBuf = strconv.AppendInt(idBuf[:0], ns, 10)
+		h.WriteString(bodies[r])
+		h.WriteString(spanIDs[r])
+		h.Write(labels[r])
+		idBuf = strconv.AppendInt(idBuf, ns, 10)
 		idBuf = append(idBuf, '_')
 		idBuf = strconv.AppendUint(idBuf, h.Sum64(), 16)
-		ids[r] = string(idBuf)
+		idEnds[r] = len(idBuf)
+	}
+	allIDs := string(idBuf)
+	for r, start := 0, 0; r < n; r++ {
+		ids[r] = allIDs[start:idEnds[r]]
+		start = idEnds[r]
 	}
 	traceField := data.NewField("traceID", nil, traceIDs)
 	traceField.Config = &data.FieldConfig{Links: []data.DataLink{links.traceLink()}}

@@ -115,7 +115,7 @@ func TestLogsFrame(t *testing.T) {
 		t.Errorf("severity %q", got)
 	}
 	// Record attributes win over resource attributes of the same name.
-	if got := string(f.Fields[4].At(0).(json.RawMessage)); got != `{"host":"record","lib":"x","otel.scope.name":"app","service.name":"checkout","user.id":"42"}` {
+	if got := string(f.Fields[4].At(0).(json.RawMessage)); got != `{"service.name":"checkout","host":"record","otel.scope.name":"app","lib":"x","user.id":"42"}` {
 		t.Errorf("labels %s", got)
 	}
 	if id0, id1 := f.Fields[3].At(0).(string), f.Fields[3].At(1).(string); id0 == id1 || !strings.HasPrefix(id0, "1767322800000000000_") {
