@@ -152,7 +152,7 @@ type planner struct {
 	aliases map[string]int // output alias → index in Select
 	items   []*PExpr
 	itemPos []Pos // position of the select item that produced each output column
-	trusted int // >0 while planning catalog-supplied expressions (derived columns)
+	trusted int   // >0 while planning catalog-supplied expressions (derived columns)
 	depth   int
 }
 
