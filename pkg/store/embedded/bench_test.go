@@ -121,7 +121,7 @@ func cpuNow() time.Duration {
 func startCPU() cpuClock { return cpuClock{cpuNow()} }
 
 func (c cpuClock) report(b *testing.B, rows int) {
-	b.ReportMetric(float64((cpuNow() - c.start).Nanoseconds())/float64(rows), "cpu-ns/row")
+	b.ReportMetric(float64((cpuNow()-c.start).Nanoseconds())/float64(rows), "cpu-ns/row")
 }
 
 // benchRecords returns n rows of logs as records of chunkRows.
@@ -263,7 +263,7 @@ func BenchmarkQuery(b *testing.B) {
 			Build: func(src store.TableSource) (string, []any, error) {
 				rel, err := src("logs")
 				return `SELECT time_bucket(INTERVAL 1 minute, "timestamp") AS minute, severity_text, count(*) AS n FROM ` + rel +
-					` AS t WHERE "timestamp" >= $1 AND "timestamp" < $2 GROUP BY ALL ORDER BY ALL`,
+						` AS t WHERE "timestamp" >= $1 AND "timestamp" < $2 GROUP BY ALL ORDER BY ALL`,
 					[]any{time.Unix(0, from).UTC(), time.Unix(0, to).UTC()}, err
 			}})
 	})

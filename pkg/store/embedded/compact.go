@@ -19,8 +19,11 @@ import (
 // range of its inputs, so Open can tell which parts it replaced if the process stops before
 // they are deleted. Inputs still read by running queries are deleted when the last one ends.
 
-// sortKeys is the order of rows within a compacted part: time first, so that time-range and
-// "latest N" queries skip row groups by their min/max statistics.
+// sortKeys is the order of rows within a compacted part when Options.CompactSort is set: time
+// first, so that time-range and "latest N" queries skip row groups by their min/max
+// statistics. Without it, parts are concatenated in generation order, which is arrival order:
+// nearly time order already, at a third of the CPU (DuckDB's sort of wide rows with maps costs
+// ~8 µs/row here, the merge and zstd write ~6 µs/row).
 var sortKeys = [len(tableNames)]string{
 	`"timestamp"`,
 	`"timestamp"`,
@@ -104,6 +107,7 @@ func (s *Store) Compact(ctx context.Context) error {
 
 func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 	start := time.Now()
+	sort.Slice(j.parts, func(a, b int) bool { return j.parts[a].low < j.parts[b].low })
 	low, high := j.parts[0].low, j.parts[0].high
 	var inBytes int64
 	paths := make([]string, len(j.parts))
@@ -119,9 +123,16 @@ func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 	if err != nil {
 		return err
 	}
+	order := ""
+	if s.opts.CompactSort {
+		order = " ORDER BY " + sortKeys[j.table]
+	}
+	// Parquet V2 encodings (delta timestamps, delta-length strings) make parts ~10% smaller
+	// than V1 at the same zstd level, for no measurable CPU.
 	stmt := "COPY (SELECT * FROM read_parquet([" + strings.Join(paths, ",") +
-		"], union_by_name=true, hive_partitioning=false) ORDER BY " + sortKeys[j.table] + ") TO " + quoteString(tmp) +
-		" (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE " + strconv.FormatInt(s.opts.CompactRowGroupRows, 10) + ")"
+		"], union_by_name=true, hive_partitioning=false)" + order + ") TO " + quoteString(tmp) +
+		" (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE " +
+		strconv.FormatInt(s.opts.CompactRowGroupRows, 10) + ")"
 	err = c.exec(ctx, stmt)
 	s.db.put(c)
 	if err != nil {

@@ -45,6 +45,9 @@ type Options struct {
 	CompactInterval time.Duration
 	// CompactRowGroupRows is the row group length of compacted parts.
 	CompactRowGroupRows int64
+	// CompactSort sorts each compacted hour by timestamp. Off, parts are concatenated in
+	// arrival order, which is nearly time order, for a third of the CPU.
+	CompactSort bool
 
 	// DuckDBThreads and DuckDBMemoryLimit ("256MB") bound the query engine. QueryConns is the
 	// number of pooled DuckDB connections, i.e. how many queries run at once.

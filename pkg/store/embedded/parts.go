@@ -379,4 +379,3 @@ func writeCheckpoint(dir string, gen uint64) error {
 	}
 	return nil
 }
-
