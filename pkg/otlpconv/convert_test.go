@@ -236,10 +236,14 @@ func TestRealisticRequestsAgree(t *testing.T) {
 		mustMarshal(t, logsRequest(50)), mustMarshal(t, tracesRequest(50)), mustMarshal(t, metricsRequest(50)),
 	} {
 		for _, sig := range []Signal{SignalLogs, SignalTraces, SignalMetrics} {
-			// Decoding a body as the wrong signal must not panic, and must still agree.
+			// Decoding a body as the wrong signal must not panic, and must still agree when
+			// proto.Unmarshal accepts it.
 			checkDifferential(t, sig, body)
 		}
 	}
+	mustAgree(t, SignalLogs, mustMarshal(t, logsRequest(50)))
+	mustAgree(t, SignalTraces, mustMarshal(t, tracesRequest(50)))
+	mustAgree(t, SignalMetrics, mustMarshal(t, metricsRequest(50)))
 	res := mustDecode(t, SignalLogs, mustMarshal(t, logsRequest(50)))
 	if len(res.Batch.Logs) != 50 || res.Rejected != 0 {
 		t.Fatalf("got %d logs, %d rejected", len(res.Batch.Logs), res.Rejected)

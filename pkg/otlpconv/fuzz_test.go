@@ -2,6 +2,8 @@ package otlpconv
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -46,7 +48,11 @@ func seeds(t testing.TB, sig Signal) [][]byte {
 			out = append(out, c.body)
 		}
 	}
-	return out
+	sdk, err := os.ReadFile(filepath.FromSlash(sdkSeedFiles[sig]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, sdk)
 }
 
 func fuzzProto(f *testing.F, sig Signal) {

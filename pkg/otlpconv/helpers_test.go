@@ -282,9 +282,23 @@ func viaStructs(sig Signal, body []byte) (Result, error) {
 // whenever proto.Unmarshal accepts body, and that it never panics.
 func checkDifferential(t testing.TB, sig Signal, body []byte) {
 	t.Helper()
+	differential(t, sig, body, false)
+}
+
+// mustAgree is checkDifferential for bodies that proto.Unmarshal must accept.
+func mustAgree(t testing.TB, sig Signal, body []byte) {
+	t.Helper()
+	differential(t, sig, body, true)
+}
+
+func differential(t testing.TB, sig Signal, body []byte, mustAccept bool) {
+	t.Helper()
 	fast, ferr := DecodeProto(sig, body)
 	ref, rerr := viaStructs(sig, body)
 	if rerr != nil {
+		if mustAccept {
+			t.Fatalf("%s: proto.Unmarshal rejects the body: %v", sig, rerr)
+		}
 		return
 	}
 	if ferr != nil {

@@ -300,7 +300,7 @@ func TestRandomRequestsAgree(t *testing.T) {
 			if i%4 == 0 {
 				body = append(body, mustMarshal(t, c.msg())...)
 			}
-			checkDifferential(t, c.sig, body)
+			mustAgree(t, c.sig, body)
 			res := mustDecode(t, c.sig, body)
 			rejected[c.sig] += res.Rejected
 		}

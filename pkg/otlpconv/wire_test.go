@@ -97,7 +97,14 @@ func inRequest(item []byte) []byte { return fBytes(1, fBytes(2, fBytes(2, item))
 
 func TestWireCasesAgree(t *testing.T) {
 	for _, c := range wireCases() {
-		t.Run(c.name, func(t *testing.T) { checkDifferential(t, c.sig, c.body) })
+		t.Run(c.name, func(t *testing.T) {
+			if strings.HasPrefix(c.name, "invalid utf-8") {
+				// proto.Unmarshal refuses these; TestWireInvalidUTF8RejectsOnlyItsRecord checks them.
+				checkDifferential(t, c.sig, c.body)
+				return
+			}
+			mustAgree(t, c.sig, c.body)
+		})
 	}
 }
 
