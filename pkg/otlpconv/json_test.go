@@ -198,3 +198,20 @@ func TestDecodeJSONIgnoresUnknownFields(t *testing.T) {
 		t.Fatalf("%v %+v", err, res)
 	}
 }
+
+func TestDecodeJSONOriginalFieldNames(t *testing.T) {
+	body := `{"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"0102030405060708090a0b0c0d0e0f10","span_id":"0101020203030404",
+		"parent_span_id":"","start_time_unix_nano":"7","end_time_unix_nano":"9","kind":"SPAN_KIND_FROM_THE_FUTURE","dropped_attributes_count":3}]}]}]}`
+	res, err := DecodeJSON(SignalTraces, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Batch.Spans) != 1 || res.Rejected != 0 {
+		t.Fatalf("%+v", res)
+	}
+	s := res.Batch.Spans[0]
+	// An enum name this version does not know is ignored like an unknown field.
+	if s.TraceID != model.TraceID(tid1) || s.StartTimestamp != 7 || s.EndTimestamp != 9 || s.Kind != model.SpanKindUnspecified || s.DroppedAttributesCount != 3 {
+		t.Errorf("%+v", s)
+	}
+}
