@@ -225,3 +225,14 @@ func (s *Select) WithDistinct() *Select {
 // Asc and Desc are ORDER BY terms.
 func Asc(e Expr) *OrderItem  { return &OrderItem{Expr: e} }
 func Desc(e Expr) *OrderItem { return &OrderItem{Expr: e, Desc: true} }
+
+// TimeFrom, TimeTo and Interval are $__timeFrom, $__timeTo and $__interval.
+func TimeFrom() *Macro { return &Macro{Name: "$__timeFrom"} }
+func TimeTo() *Macro   { return &Macro{Name: "$__timeTo"} }
+func Interval() *Macro { return &Macro{Name: "$__interval"} }
+
+// WhenThen is one arm of a CASE built with CaseWhen.
+func WhenThen(cond, result Expr) *When { return &When{Cond: cond, Result: result} }
+
+// CaseWhen is CASE WHEN ... THEN ... [ELSE otherwise] END (otherwise may be nil).
+func CaseWhen(otherwise Expr, whens ...*When) *Case { return &Case{Whens: whens, Else: otherwise} }

@@ -199,6 +199,10 @@ func TestBuilderPrintsParsableHQL(t *testing.T) {
 	if got, want := agg.String(), "SELECT DISTINCT service, $__timeGroup(timestamp, $__interval), -5, -x FROM spans GROUP BY service HAVING count(*) > 1"; got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
+	c := CaseWhen(Str("other"), WhenThen(Gt(Col("x"), TimeFrom()), Str("late")), WhenThen(Lt(Col("x"), TimeTo()), Interval()))
+	if got, want := c.String(), "CASE WHEN x > $__timeFrom THEN 'late' WHEN x < $__timeTo THEN $__interval ELSE 'other' END"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 	if And() != nil || And(nil, nil) != nil {
 		t.Error("And of nothing should be nil")
 	}
