@@ -13,4 +13,6 @@ module.exports = {
     '^.+\\.mjs$': base.transform['^.+\\.(t|j)sx?$'],
   },
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/tests/'],
+  // The machines running these are small and shared: give rendering tests room.
+  testTimeout: 30000,
 };

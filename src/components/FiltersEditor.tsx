@@ -59,7 +59,7 @@ export function FiltersEditor({ filters, onChange, onCommit, keyPlaceholder }: P
           <IconButton
             name="trash-alt"
             aria-label={`Remove filter ${i + 1}`}
-            tooltip="Remove filter"
+            tooltip={`Remove filter ${i + 1}`}
             onClick={() => {
               onChange(filters.filter((_, j) => j !== i));
               onCommit();
