@@ -32,6 +32,21 @@ type Options struct {
 	QueryMaxRows    int           // HEIMSIGHT_QUERY_MAX_ROWS, rows one query may return
 	QueryTimeout    time.Duration // HEIMSIGHT_QUERY_TIMEOUT, time one query may run
 	APIURL          string        // HEIMSIGHT_API_URL, the server the CLI talks to
+
+	// APITokens is the token list "name:scopes:secret,..." (pkg/auth.Parse). Environment only:
+	// a flag would show the secrets to every user of the machine in the process list.
+	APITokens     string // HEIMSIGHT_API_TOKENS
+	APITokensFile string // HEIMSIGHT_API_TOKENS_FILE, the same list in a file, one per line
+	// APIToken is the secret the CLI subcommands send as a bearer token. Environment only.
+	APIToken string // HEIMSIGHT_API_TOKEN
+
+	TLSCertFile string // HEIMSIGHT_TLS_CERT_FILE, PEM certificate chain for every listener
+	TLSKeyFile  string // HEIMSIGHT_TLS_KEY_FILE, its PEM private key
+
+	MaxRecordsPerRequest    int // HEIMSIGHT_MAX_RECORDS_PER_REQUEST
+	MaxAttributesPerRecord  int // HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD, 0: unlimited
+	MaxAttributeValueLength int // HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH (bytes), 0: unlimited
+	QueryMaxConcurrent      int // HEIMSIGHT_QUERY_MAX_CONCURRENT
 }
 
 // DefaultOptions returns the documented defaults.
@@ -48,10 +63,16 @@ func DefaultOptions() Options {
 		QueryMaxRows:    100_000,
 		QueryTimeout:    30 * time.Second,
 		APIURL:          "http://localhost:8080",
+
+		MaxRecordsPerRequest:    50_000,
+		MaxAttributesPerRecord:  128,
+		MaxAttributeValueLength: 64 << 10,
+		QueryMaxConcurrent:      8,
 	}
 }
 
 // setting ties one option to its environment variable and flag.
+// An empty flag name marks a secret: read from the environment only.
 type setting struct {
 	env, flag, usage string
 	get              func(o *Options) string
@@ -96,6 +117,33 @@ var settings = []setting{
 	{"HEIMSIGHT_API_URL", "api-url", "REST API URL used by the CLI subcommands",
 		func(o *Options) string { return o.APIURL },
 		func(o *Options, v string) error { o.APIURL = v; return nil }},
+	{"HEIMSIGHT_API_TOKENS", "", "API tokens name:scopes:secret,... (environment only)",
+		func(o *Options) string { return "" },
+		func(o *Options, v string) error { o.APITokens = v; return nil }},
+	{"HEIMSIGHT_API_TOKENS_FILE", "api-tokens-file", "file of API tokens, one name:scopes:secret per line",
+		func(o *Options) string { return o.APITokensFile },
+		func(o *Options, v string) error { o.APITokensFile = v; return nil }},
+	{"HEIMSIGHT_API_TOKEN", "", "bearer token the CLI sends (environment only)",
+		func(o *Options) string { return "" },
+		func(o *Options, v string) error { o.APIToken = strings.TrimSpace(v); return nil }},
+	{"HEIMSIGHT_TLS_CERT_FILE", "tls-cert-file", "PEM certificate (chain) served on every listener; needs the key file",
+		func(o *Options) string { return o.TLSCertFile },
+		func(o *Options, v string) error { o.TLSCertFile = v; return nil }},
+	{"HEIMSIGHT_TLS_KEY_FILE", "tls-key-file", "PEM private key of the TLS certificate",
+		func(o *Options) string { return o.TLSKeyFile },
+		func(o *Options, v string) error { o.TLSKeyFile = v; return nil }},
+	{"HEIMSIGHT_MAX_RECORDS_PER_REQUEST", "max-records-per-request", "most log records, spans or data points in one ingest request",
+		func(o *Options) string { return strconv.Itoa(o.MaxRecordsPerRequest) },
+		func(o *Options, v string) error { return parseInt(v, &o.MaxRecordsPerRequest) }},
+	{"HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD", "max-attributes-per-record", "attributes kept per record, resource, scope, event or link; the rest are dropped and counted (0: unlimited)",
+		func(o *Options) string { return strconv.Itoa(o.MaxAttributesPerRecord) },
+		func(o *Options, v string) error { return parseInt(v, &o.MaxAttributesPerRecord) }},
+	{"HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH", "max-attribute-value-length", "longest attribute string value in bytes; longer ones are truncated and counted (0: unlimited)",
+		func(o *Options) string { return strconv.Itoa(o.MaxAttributeValueLength) },
+		func(o *Options, v string) error { return parseInt(v, &o.MaxAttributeValueLength) }},
+	{"HEIMSIGHT_QUERY_MAX_CONCURRENT", "query-max-concurrent", "queries (HQL, listings, traces) run at once; more are refused with 429",
+		func(o *Options) string { return strconv.Itoa(o.QueryMaxConcurrent) },
+		func(o *Options, v string) error { return parseInt(v, &o.QueryMaxConcurrent) }},
 }
 
 // Load builds Options from the defaults, then the environment (getenv, usually os.LookupEnv),
@@ -121,6 +169,9 @@ func Load(name string, args []string, getenv func(string) (string, bool), output
 	fs.SetOutput(output)
 	def := DefaultOptions()
 	for _, s := range settings {
+		if s.flag == "" {
+			continue
+		}
 		fs.Func(s.flag, s.usage+" (env "+s.env+", default "+s.get(&def)+")", func(v string) error {
 			return s.set(&o, v)
 		})
@@ -176,6 +227,32 @@ func (o *Options) Validate() error {
 	}
 	if o.QueryTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_QUERY_TIMEOUT %s: want a positive duration", o.QueryTimeout))
+	}
+	if o.APITokens != "" && o.APITokensFile != "" {
+		errs = append(errs, errors.New("invalid API tokens: set HEIMSIGHT_API_TOKENS or HEIMSIGHT_API_TOKENS_FILE, not both"))
+	}
+	if (o.TLSCertFile == "") != (o.TLSKeyFile == "") {
+		errs = append(errs, errors.New("invalid TLS settings: set both HEIMSIGHT_TLS_CERT_FILE and HEIMSIGHT_TLS_KEY_FILE, or neither"))
+	}
+	for _, f := range []struct{ env, path string }{
+		{"HEIMSIGHT_API_TOKENS_FILE", o.APITokensFile}, {"HEIMSIGHT_TLS_CERT_FILE", o.TLSCertFile},
+		{"HEIMSIGHT_TLS_KEY_FILE", o.TLSKeyFile}, {"HEIMSIGHT_DATA_DIR", o.DataDir},
+	} {
+		if strings.ContainsRune(f.path, 0) {
+			errs = append(errs, fmt.Errorf("invalid %s: the path contains a NUL byte", f.env))
+		}
+	}
+	if o.MaxRecordsPerRequest <= 0 {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_MAX_RECORDS_PER_REQUEST %d: want a positive number", o.MaxRecordsPerRequest))
+	}
+	if o.MaxAttributesPerRecord < 0 {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD %d: want 0 (unlimited) or more", o.MaxAttributesPerRecord))
+	}
+	if o.MaxAttributeValueLength < 0 {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH %d: want 0 (unlimited) or more", o.MaxAttributeValueLength))
+	}
+	if o.QueryMaxConcurrent <= 0 {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_QUERY_MAX_CONCURRENT %d: want a positive number", o.QueryMaxConcurrent))
 	}
 	if u, err := url.Parse(o.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_API_URL %q: want an http:// or https:// URL", o.APIURL))

@@ -39,7 +39,9 @@ func TestLoad(t *testing.T) {
 			want: func(o *Options) {
 				*o = Options{Host: "127.0.0.1", Port: 0, GRPCPort: 1, OTLPHTTPPort: 2, LogLevel: slog.LevelDebug,
 					Storage: StorageClickHouse, DataDir: "/tmp/x", MaxRequestBytes: 4 << 20, QueryMaxRows: 10,
-					QueryTimeout: 5 * time.Second, APIURL: "http://h:1"}
+					QueryTimeout: 5 * time.Second, APIURL: "http://h:1",
+					MaxRecordsPerRequest: def.MaxRecordsPerRequest, MaxAttributesPerRecord: def.MaxAttributesPerRecord,
+					MaxAttributeValueLength: def.MaxAttributeValueLength, QueryMaxConcurrent: def.QueryMaxConcurrent}
 			},
 		},
 		{
@@ -68,6 +70,22 @@ func TestLoad(t *testing.T) {
 		{name: "empty data dir", args: []string{"--data-dir", ""}, wantErr: "HEIMSIGHT_DATA_DIR"},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: "nope"},
 		{name: "grpc port clash", args: []string{"--grpc-port", "8080"}, wantErr: "HEIMSIGHT_GRPC_PORT"},
+		{name: "tokens from env", env: []string{"HEIMSIGHT_API_TOKENS", "a:ingest:0123456789abcdef", "HEIMSIGHT_API_TOKEN", " t "},
+			want: func(o *Options) { o.APITokens = "a:ingest:0123456789abcdef"; o.APIToken = "t" }},
+		{name: "no token flag", args: []string{"--api-tokens", "a:ingest:0123456789abcdef"}, wantErr: "api-tokens"},
+		{name: "tokens and file", env: []string{"HEIMSIGHT_API_TOKENS", "x", "HEIMSIGHT_API_TOKENS_FILE", "/f"}, wantErr: "not both"},
+		{name: "TLS pair", args: []string{"--tls-cert-file", "c.pem", "--tls-key-file", "k.pem"},
+			want: func(o *Options) { o.TLSCertFile, o.TLSKeyFile = "c.pem", "k.pem" }},
+		{name: "TLS cert without key", env: []string{"HEIMSIGHT_TLS_CERT_FILE", "c.pem"}, wantErr: "both HEIMSIGHT_TLS_CERT_FILE and HEIMSIGHT_TLS_KEY_FILE"},
+		{name: "NUL in path", env: []string{"HEIMSIGHT_TLS_CERT_FILE", "c\x00", "HEIMSIGHT_TLS_KEY_FILE", "k"}, wantErr: "NUL"},
+		{name: "limits", env: []string{"HEIMSIGHT_MAX_RECORDS_PER_REQUEST", "10", "HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD", "0",
+			"HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH", "100", "HEIMSIGHT_QUERY_MAX_CONCURRENT", "2"},
+			want: func(o *Options) {
+				o.MaxRecordsPerRequest, o.MaxAttributesPerRecord, o.MaxAttributeValueLength, o.QueryMaxConcurrent = 10, 0, 100, 2
+			}},
+		{name: "zero records", env: []string{"HEIMSIGHT_MAX_RECORDS_PER_REQUEST", "0"}, wantErr: "HEIMSIGHT_MAX_RECORDS_PER_REQUEST"},
+		{name: "negative attributes", env: []string{"HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD", "-1"}, wantErr: "HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD"},
+		{name: "zero concurrency", env: []string{"HEIMSIGHT_QUERY_MAX_CONCURRENT", "0"}, wantErr: "HEIMSIGHT_QUERY_MAX_CONCURRENT"},
 		{name: "shared HTTP port", args: []string{"--otlp-http-port", "8080"}, want: func(o *Options) { o.OTLPHTTPPort = 8080 }},
 	}
 	for _, tt := range tests {
