@@ -8,11 +8,11 @@
 //
 // # Entry points
 //
-// Logs, Traces and Metrics convert generated protobuf structs (the gRPC path). They are the
-// reference implementation. DecodeProto decodes the protobuf wire format straight into rows
-// without building the generated structs (the OTLP/HTTP hot path); a differential fuzz test
-// holds it to the same Result as proto.Unmarshal followed by the struct path for every input
-// that proto.Unmarshal accepts. DecodeJSON handles OTLP/JSON.
+// Logs, Traces and Metrics convert generated protobuf structs, for callers that already hold
+// them; they are the reference implementation. DecodeProto decodes the protobuf wire format
+// straight into rows without building the generated structs (the hot path for OTLP/HTTP and
+// gRPC); a differential fuzz test holds it to the same Result as proto.Unmarshal followed by
+// the struct path for every input that proto.Unmarshal accepts. DecodeJSON handles OTLP/JSON.
 //
 // # Partial success
 //
@@ -40,15 +40,14 @@
 // # Invalid UTF-8
 //
 // proto3 strings must be UTF-8, and proto.Unmarshal rejects a whole message when one string is
-// not, so on the gRPC path (which decodes with proto.Unmarshal before this package sees the
-// request) such a request fails as a whole. DecodeProto is more forgiving on purpose: it
-// rejects only the log record, span or data point that holds the bad string (or everything
-// under a bad resource, scope or metric) and keeps the rest, counting the rejects as partial
-// success. Logs, Traces and Metrics check UTF-8 the same way for structs built in Go. A gRPC
-// server that wants the same per-record behaviour can register a codec that hands the raw
-// request bytes to DecodeProto instead of unmarshalling them (it is also several times faster
-// than proto.Unmarshal followed by the struct path). OTLP/JSON text with invalid UTF-8 is not
-// valid JSON, and DecodeJSON fails the request.
+// not, so a request that reaches Logs, Traces or Metrics through proto.Unmarshal fails as a
+// whole. DecodeProto is more forgiving on purpose: it rejects only the log record, span or data
+// point that holds the bad string (or everything under a bad resource, scope or metric) and
+// keeps the rest, counting the rejects as partial success. That is why a gRPC server should
+// hand the raw request bytes to DecodeProto (through a codec that does not unmarshal) rather
+// than use the struct path; it is also several times faster. Logs, Traces and Metrics check
+// UTF-8 the same way for structs built in Go. OTLP/JSON text with invalid UTF-8 is not valid
+// JSON, and DecodeJSON fails the request.
 //
 // # Memory
 //
