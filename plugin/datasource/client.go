@@ -55,8 +55,10 @@ type APIError struct {
 	Status  int // HTTP status
 	Code    string
 	Message string
-	// Line and Column locate an HQL error in the query text (0 when not an HQL error).
+	// Line and Column locate an HQL error in the query text (0 when not an HQL error);
+	// Expected lists what the parser wanted there.
 	Line, Column int
+	Expected     []string
 }
 
 func (e *APIError) Error() string {
@@ -69,6 +71,9 @@ func (e *APIError) Error() string {
 		msg = http.StatusText(e.Status)
 	}
 	b.WriteString(msg)
+	if len(e.Expected) > 0 && !strings.Contains(msg, "expected") {
+		b.WriteString(" (expected " + strings.Join(e.Expected, " or ") + ")")
+	}
 	if e.Code != "" {
 		fmt.Fprintf(&b, " (%s, HTTP %d)", e.Code, e.Status)
 	} else {
@@ -115,7 +120,7 @@ func decodeAPIError(resp *http.Response) error {
 	e := &APIError{Status: resp.StatusCode}
 	var eb hsclient.ErrorBody
 	if json.Unmarshal(body, &eb) == nil && (eb.Error.Code != "" || eb.Error.Message != "") {
-		e.Code, e.Message, e.Line, e.Column = eb.Error.Code, eb.Error.Message, eb.Error.Line, eb.Error.Column
+		e.Code, e.Message, e.Line, e.Column, e.Expected = eb.Error.Code, eb.Error.Message, eb.Error.Line, eb.Error.Column, eb.Error.Expected
 	} else {
 		msg := strings.TrimSpace(string(body))
 		if len(msg) > 300 {
