@@ -835,6 +835,8 @@ func (pl *planner) checkArg(f *Func, class ArgClass, e *PExpr, at Pos) (*PExpr, 
 			if q < 0 || q > 1 {
 				return nil, errorf(at, "quantile level must be between 0 and 1, not %v", v)
 			}
+			// Backends want a floating-point level; quantile(1, x) must not render as an integer.
+			return &PExpr{Kind: PLiteral, Type: TypeFloat, Value: q, Inline: true}, nil
 		}
 		if class == ArgConstInt {
 			if d := v.(int64); d < -20 || d > 20 {
