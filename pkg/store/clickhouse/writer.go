@@ -101,32 +101,59 @@ func (w *writer) Write(ctx context.Context, b *model.Batch) error {
 	if n == 0 {
 		return nil
 	}
+	gens, err := w.buffer(b, n)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, g := range gens {
+		if g == nil {
+			continue
+		}
+		select {
+		case <-g.done:
+			if g.err != nil {
+				errs = append(errs, g.err)
+			}
+		case <-ctx.Done():
+			// The rows stay queued and may still be inserted; the caller retries, so a
+			// cancelled request can be stored twice but never silently lost.
+			return fmt.Errorf("cannot write: %w", ctx.Err())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// buffer admits the batch's n rows and appends them to the current generation of each table
+// they go to, which it returns. Close waits for it, so rows buffered before Close are flushed
+// by Close.
+func (w *writer) buffer(b *model.Batch, n int) ([numTables]*generation, error) {
+	var gens [numTables]*generation
 	w.closeMu.RLock()
 	defer w.closeMu.RUnlock()
 	if w.closed {
-		return fmt.Errorf("cannot write: %w", store.ErrClosed)
+		return gens, fmt.Errorf("cannot write: %w", store.ErrClosed)
 	}
 	if until := w.downUntil.Load(); until != 0 && time.Now().UnixNano() < until {
 		cause := errors.New("unknown error")
 		if p := w.downErr.Load(); p != nil {
 			cause = *p
 		}
-		return fmt.Errorf("cannot write: %w (last insert failed: %v)", store.ErrUnavailable, cause)
+		return gens, fmt.Errorf("cannot write: %w (last insert failed: %v)", store.ErrUnavailable, cause)
 	}
 	// Check metric types before buffering anything, so a bad point leaves no partial batch.
 	tables := make([]int, len(b.Metrics))
 	for i := range b.Metrics {
 		t, err := metricTable(b.Metrics[i].Type)
 		if err != nil {
-			return err
+			return gens, err
 		}
 		tables[i] = t
 	}
 	if total := w.pending.Add(int64(n)); total > int64(w.opts.MaxPendingRows) {
 		w.pending.Add(-int64(n))
-		return fmt.Errorf("cannot write %d rows: %w (%d rows already pending, limit %d)", n, store.ErrOverloaded, total-int64(n), w.opts.MaxPendingRows)
+		return gens, fmt.Errorf("cannot write %d rows: %w (%d rows already pending, limit %d)", n, store.ErrOverloaded, total-int64(n), w.opts.MaxPendingRows)
 	}
-	var gens [numTables]*generation
 	var counts [numTables]int
 	counts[idxLogs], counts[idxTraces] = len(b.Logs), len(b.Spans)
 	for _, t := range tables {
@@ -169,23 +196,7 @@ func (w *writer) Write(ctx context.Context, b *model.Batch) error {
 		}
 		gens[t] = g
 	}
-	var errs []error
-	for _, g := range gens {
-		if g == nil {
-			continue
-		}
-		select {
-		case <-g.done:
-			if g.err != nil {
-				errs = append(errs, g.err)
-			}
-		case <-ctx.Done():
-			// The rows stay queued and may still be inserted; the caller retries, so a
-			// cancelled request can be stored twice but never silently lost.
-			return fmt.Errorf("cannot write: %w", ctx.Err())
-		}
-	}
-	return errors.Join(errs...)
+	return gens, nil
 }
 
 // flushLoop sends q's generations: when one reaches FlushRows, or FlushInterval after its first
