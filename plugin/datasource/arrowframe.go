@@ -195,24 +195,26 @@ func arrowField(name string, chunks []arrow.Array, n int) (*data.Field, error) {
 		return data.NewField(name, nil, out), nil
 	case arrow.BOOL:
 		return numField(name, chunks, n, nulls, func(a *array.Boolean, i int) bool { return a.Value(i) }), nil
+	// Integers are widened to int64 and floats to float64 so a frame has the same types whatever
+	// the transport (the JSON answer only says "int") and whatever the store's integer widths.
 	case arrow.INT8:
-		return numField(name, chunks, n, nulls, func(a *array.Int8, i int) int8 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Int8, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.INT16:
-		return numField(name, chunks, n, nulls, func(a *array.Int16, i int) int16 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Int16, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.INT32:
-		return numField(name, chunks, n, nulls, func(a *array.Int32, i int) int32 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Int32, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.INT64:
 		return numField(name, chunks, n, nulls, func(a *array.Int64, i int) int64 { return a.Value(i) }), nil
 	case arrow.UINT8:
-		return numField(name, chunks, n, nulls, func(a *array.Uint8, i int) uint8 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Uint8, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.UINT16:
-		return numField(name, chunks, n, nulls, func(a *array.Uint16, i int) uint16 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Uint16, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.UINT32:
-		return numField(name, chunks, n, nulls, func(a *array.Uint32, i int) uint32 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Uint32, i int) int64 { return int64(a.Value(i)) }), nil
 	case arrow.UINT64:
 		return numField(name, chunks, n, nulls, func(a *array.Uint64, i int) uint64 { return a.Value(i) }), nil
 	case arrow.FLOAT32:
-		return numField(name, chunks, n, nulls, func(a *array.Float32, i int) float32 { return a.Value(i) }), nil
+		return numField(name, chunks, n, nulls, func(a *array.Float32, i int) float64 { return float64(a.Value(i)) }), nil
 	case arrow.FLOAT64:
 		return numField(name, chunks, n, nulls, func(a *array.Float64, i int) float64 { return a.Value(i) }), nil
 	case arrow.DURATION:
@@ -234,8 +236,20 @@ func arrowField(name string, chunks []arrow.Array, n int) (*data.Field, error) {
 				out = append(out, &m)
 			}
 		}
-		return data.NewField(name, nil, out), nil
+		return jsonField(name, out, nulls), nil
 	}
+}
+
+// jsonField makes a JSON field, nullable only when some value is null.
+func jsonField(name string, vals []*json.RawMessage, nulls bool) *data.Field {
+	if nulls {
+		return data.NewField(name, nil, vals)
+	}
+	out := make([]json.RawMessage, len(vals))
+	for i, v := range vals {
+		out[i] = *v
+	}
+	return data.NewField(name, nil, out)
 }
 
 // jsonTextField turns a string column holding JSON text into a JSON field.
@@ -251,7 +265,7 @@ func jsonTextField(name string, chunks []arrow.Array, n int) *data.Field {
 			out = append(out, &m)
 		}
 	}
-	return data.NewField(name, nil, out)
+	return jsonField(name, out, hasNulls(chunks))
 }
 
 // numField builds a []T or []*T field from chunks of array type A.

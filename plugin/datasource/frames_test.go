@@ -266,7 +266,7 @@ func TestJSONAndArrowGiveSameFrames(t *testing.T) {
 	if got := string(*f.Fields[3].At(0).(*json.RawMessage)); got != `{"k":"v"}` {
 		t.Errorf("map %s", got)
 	}
-	if f.Fields[4].Type() != data.FieldTypeNullableJSON {
+	if f.Fields[4].Type() != data.FieldTypeJSON {
 		t.Errorf("list column type %s", f.Fields[4].Type())
 	}
 }

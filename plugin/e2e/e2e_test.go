@@ -678,6 +678,20 @@ func TestPluginEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("hql as trace", func(t *testing.T) {
+		e.t = t
+		f := e.frames("H2", map[string]any{"queryType": "hql", "format": "trace",
+			"hql": "SELECT * FROM spans WHERE trace_id = '" + traceA + "' ORDER BY timestamp"})[0]
+		if f.Meta.PreferredVisualization != data.VisTypeTrace || f.Rows() != 2 || column(t, f, "parentSpanID").At(1) != spanRoot {
+			t.Errorf("hql trace %s rows %d", fieldsOf(f), f.Rows())
+		}
+		var logs []map[string]any
+		json.Unmarshal(column(t, f, "logs").At(0).(json.RawMessage), &logs)
+		if len(logs) != 1 {
+			t.Errorf("span events %v", logs)
+		}
+	})
+
 	t.Run("metrics", func(t *testing.T) {
 		e.t = t
 		f := e.frames("I", map[string]any{"queryType": "metrics", "metric": "queue.depth", "aggregation": "avg",
