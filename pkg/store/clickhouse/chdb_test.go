@@ -352,6 +352,13 @@ func canon(v reflect.Value) any {
 	if tm, ok := v.Interface().(time.Time); ok {
 		return tm.UnixNano()
 	}
+	if l, ok := v.Interface().(attrList); ok {
+		m := make(map[string]string, len(l)/2)
+		for i := 0; i+1 < len(l); i += 2 {
+			m[l[i].(string)] = l[i+1].(string)
+		}
+		return canon(reflect.ValueOf(m))
+	}
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
 		f := v.Float()

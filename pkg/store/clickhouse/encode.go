@@ -5,6 +5,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
+
 	"github.com/heimsight/heimsight/pkg/model"
 )
 
@@ -115,51 +117,112 @@ type tableBuffer interface {
 // nanos converts Unix nanoseconds to the time.Time the DateTime64 encoder takes.
 func nanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
-// attrMap renders attributes as the exporter stores them: values with model.Value.AsString.
-// nil for no attributes (encoded as an empty map).
-func attrMap(a model.Attributes) map[string]string {
+// attrList is one Map(LowCardinality(String), String) value: attribute keys and values
+// rendered as the exporter stores them (model.Value.AsString), in their original order,
+// alternating and boxed once. clickhouse-go appends it through its ordered-map interface
+// instead of reflecting over a Go map, and a resource's list is built once and appended to each
+// of its rows. Read-only once built.
+type attrList []any
+
+// Put satisfies column.IterableOrderedMap; inserts never call it.
+func (l attrList) Put(any, any) {}
+
+// Iterator implements column.IterableOrderedMap.
+func (l attrList) Iterator() column.MapIterator { return &attrIter{l: l, i: -2} }
+
+type attrIter struct {
+	l attrList
+	i int
+}
+
+func (it *attrIter) Next() bool { it.i += 2; return it.i < len(it.l) }
+func (it *attrIter) Key() any   { return it.l[it.i] }
+func (it *attrIter) Value() any { return it.l[it.i+1] }
+
+// sharedAttrs caches what rows of one buffer share: the rendered attributes of each resource
+// and scope (records of one OTLP ResourceLogs share one *Resource, so a flush renders each
+// resource once, not once per row) and the boxed attribute keys, which repeat across rows. The
+// lists are read-only once built and may be appended to many rows. Reset with the buffer.
+type sharedAttrs struct {
+	res    map[*model.Resource]resEntry
+	scopes map[*model.Scope]attrList
+	keys   map[string]any
+}
+
+type resEntry struct {
+	attrs   attrList
+	service string
+}
+
+// maxInternedKeys bounds the key cache against high-cardinality attribute names.
+const maxInternedKeys = 4096
+
+// list renders a for a map column; nil for no attributes (an empty map). c may be nil (no key
+// interning).
+func (c *sharedAttrs) list(a model.Attributes) attrList {
 	if len(a) == 0 {
 		return nil
 	}
-	m := make(map[string]string, len(a))
+	l := make(attrList, 0, 2*len(a))
 	for i := range a {
-		m[a[i].Key] = a[i].Value.AsString()
+		l = append(l, c.key(a[i].Key), a[i].Value.AsString())
 	}
-	return m
+	return l
 }
 
-// sharedAttrs caches the rendered attributes of the last resource and scope: records of one
-// OTLP ResourceLogs share one *Resource, so a batch renders each resource once, not per row.
-// The maps are read-only once built and may be appended to many rows.
-type sharedAttrs struct {
-	res      *model.Resource
-	resMap   map[string]string
-	service  string
-	scope    *model.Scope
-	scopeMap map[string]string
+func (c *sharedAttrs) key(k string) any {
+	if c == nil {
+		return k
+	}
+	if v, ok := c.keys[k]; ok {
+		return v
+	}
+	var v any = k
+	if c.keys == nil {
+		c.keys = make(map[string]any)
+	}
+	if len(c.keys) < maxInternedKeys {
+		c.keys[k] = v
+	}
+	return v
 }
 
-func (c *sharedAttrs) resource(r *model.Resource) (map[string]string, string) {
+func (c *sharedAttrs) resource(r *model.Resource) (attrList, string) {
 	if r == nil {
 		return nil, ""
 	}
-	if r != c.res {
-		c.res, c.resMap, c.service = r, attrMap(r.Attributes), r.ServiceName()
+	if e, ok := c.res[r]; ok {
+		return e.attrs, e.service
 	}
-	return c.resMap, c.service
+	e := resEntry{attrs: c.list(r.Attributes), service: r.ServiceName()}
+	if c.res == nil {
+		c.res = make(map[*model.Resource]resEntry)
+	}
+	c.res[r] = e
+	return e.attrs, e.service
 }
 
-func (c *sharedAttrs) scopeAttrs(s *model.Scope) map[string]string {
+func (c *sharedAttrs) scopeAttrs(s *model.Scope) attrList {
 	if s == nil {
 		return nil
 	}
-	if s != c.scope {
-		c.scope, c.scopeMap = s, attrMap(s.Attributes)
+	if l, ok := c.scopes[s]; ok {
+		return l
 	}
-	return c.scopeMap
+	l := c.list(s.Attributes)
+	if c.scopes == nil {
+		c.scopes = make(map[*model.Scope]attrList)
+	}
+	c.scopes[s] = l
+	return l
 }
 
-func (c *sharedAttrs) forget() { *c = sharedAttrs{} }
+// forget drops the cached resources and scopes (they belong to batches already flushed) but
+// keeps the interned keys.
+func (c *sharedAttrs) forget() {
+	clear(c.res)
+	clear(c.scopes)
+}
 
 func resourceSchema(r *model.Resource) string {
 	if r == nil {
@@ -194,7 +257,7 @@ type logsBuffer struct {
 	sevText, service, body, resSchema    []string
 	scopeSchema, scopeName, scopeVersion []string
 	eventName                            []string
-	resAttrs, scopeAttrs, logAttrs       []map[string]string
+	resAttrs, scopeAttrs, logAttrs       []attrList
 	shared                               sharedAttrs
 }
 
@@ -217,7 +280,7 @@ func (b *logsBuffer) add(r *model.LogRecord) {
 	b.scopeName = append(b.scopeName, sName)
 	b.scopeVersion = append(b.scopeVersion, sVersion)
 	b.scopeAttrs = append(b.scopeAttrs, b.shared.scopeAttrs(r.Scope))
-	b.logAttrs = append(b.logAttrs, attrMap(r.Attributes))
+	b.logAttrs = append(b.logAttrs, b.shared.list(r.Attributes))
 	b.eventName = append(b.eventName, r.EventName)
 	b.observed = append(b.observed, nanos(r.ObservedTimestamp))
 }
@@ -249,13 +312,13 @@ type tracesBuffer struct {
 	traceID, spanID, parentID, traceState    []string
 	name, kind, service, scopeName, scopeVer []string
 	statusCode, statusMsg                    []string
-	resAttrs, spanAttrs                      []map[string]string
+	resAttrs, spanAttrs                      []attrList
 	duration                                 []uint64
 	evTS                                     [][]time.Time
 	evName                                   [][]string
-	evAttrs                                  [][]map[string]string
+	evAttrs                                  [][]attrList
 	lnTrace, lnSpan, lnState                 [][]string
-	lnAttrs                                  [][]map[string]string
+	lnAttrs                                  [][]attrList
 	flags                                    []uint32
 	shared                                   sharedAttrs
 }
@@ -280,22 +343,22 @@ func (b *tracesBuffer) add(s *model.Span) {
 	b.resAttrs = append(b.resAttrs, res)
 	b.scopeName = append(b.scopeName, sName)
 	b.scopeVer = append(b.scopeVer, sVersion)
-	b.spanAttrs = append(b.spanAttrs, attrMap(s.Attributes))
+	b.spanAttrs = append(b.spanAttrs, b.shared.list(s.Attributes))
 	b.duration = append(b.duration, uint64(d))
 	b.statusCode = append(b.statusCode, s.StatusCode.String())
 	b.statusMsg = append(b.statusMsg, s.StatusMessage)
 	n := len(s.Events)
-	evTS, evName, evAttrs := make([]time.Time, n), make([]string, n), make([]map[string]string, n)
+	evTS, evName, evAttrs := make([]time.Time, n), make([]string, n), make([]attrList, n)
 	for i := range s.Events {
 		e := &s.Events[i]
-		evTS[i], evName[i], evAttrs[i] = nanos(e.Timestamp), e.Name, attrMap(e.Attributes)
+		evTS[i], evName[i], evAttrs[i] = nanos(e.Timestamp), e.Name, b.shared.list(e.Attributes)
 	}
 	b.evTS, b.evName, b.evAttrs = append(b.evTS, evTS), append(b.evName, evName), append(b.evAttrs, evAttrs)
 	n = len(s.Links)
-	lnTrace, lnSpan, lnState, lnAttrs := make([]string, n), make([]string, n), make([]string, n), make([]map[string]string, n)
+	lnTrace, lnSpan, lnState, lnAttrs := make([]string, n), make([]string, n), make([]string, n), make([]attrList, n)
 	for i := range s.Links {
 		l := &s.Links[i]
-		lnTrace[i], lnSpan[i], lnState[i], lnAttrs[i] = l.TraceID.String(), l.SpanID.String(), l.TraceState, attrMap(l.Attributes)
+		lnTrace[i], lnSpan[i], lnState[i], lnAttrs[i] = l.TraceID.String(), l.SpanID.String(), l.TraceState, b.shared.list(l.Attributes)
 	}
 	b.lnTrace, b.lnSpan, b.lnState, b.lnAttrs = append(b.lnTrace, lnTrace), append(b.lnSpan, lnSpan), append(b.lnState, lnState), append(b.lnAttrs, lnAttrs)
 	b.flags = append(b.flags, s.Flags)
@@ -312,20 +375,22 @@ func (b *tracesBuffer) reset() {
 		ts: b.ts[:0], traceID: b.traceID[:0], spanID: b.spanID[:0], parentID: b.parentID[:0], traceState: b.traceState[:0],
 		name: b.name[:0], kind: b.kind[:0], service: b.service[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0],
 		statusCode: b.statusCode[:0], statusMsg: b.statusMsg[:0], duration: b.duration[:0], flags: b.flags[:0],
+		shared: b.shared,
 		// Slices of references are re-made so the old rows can be collected.
 	}
+	b.shared.forget()
 }
 
 // ---- metrics
 
 // metricCommon holds the columns every metric table has (metricCommonCols and exemplarCols).
 type metricCommon struct {
-	resAttrs, scopeAttrs, attrs                 []map[string]string
+	resAttrs, scopeAttrs, attrs                 []attrList
 	resSchema, scopeName, scopeVer, scopeSchema []string
 	scopeDropped, flags                         []uint32
 	service, name, desc, unit                   []string
 	start, ts                                   []time.Time
-	exAttrs                                     [][]map[string]string
+	exAttrs                                     [][]attrList
 	exTS                                        [][]time.Time
 	exValue                                     [][]float64
 	exSpan, exTrace                             [][]string
@@ -348,7 +413,7 @@ func (b *metricCommon) addCommon(p *model.MetricPoint, exemplars bool) {
 	b.name = append(b.name, p.Name)
 	b.desc = append(b.desc, p.Description)
 	b.unit = append(b.unit, p.Unit)
-	b.attrs = append(b.attrs, attrMap(p.Attributes))
+	b.attrs = append(b.attrs, b.shared.list(p.Attributes))
 	b.start = append(b.start, nanos(p.StartTimestamp))
 	b.ts = append(b.ts, nanos(p.Timestamp))
 	b.flags = append(b.flags, p.Flags)
@@ -356,10 +421,10 @@ func (b *metricCommon) addCommon(p *model.MetricPoint, exemplars bool) {
 		return
 	}
 	n := len(p.Exemplars)
-	exAttrs, exTS, exValue, exSpan, exTrace := make([]map[string]string, n), make([]time.Time, n), make([]float64, n), make([]string, n), make([]string, n)
+	exAttrs, exTS, exValue, exSpan, exTrace := make([]attrList, n), make([]time.Time, n), make([]float64, n), make([]string, n), make([]string, n)
 	for i := range p.Exemplars {
 		e := &p.Exemplars[i]
-		exAttrs[i], exTS[i], exValue[i], exSpan[i], exTrace[i] = attrMap(e.FilteredAttributes), nanos(e.Timestamp), e.Value, e.SpanID.String(), e.TraceID.String()
+		exAttrs[i], exTS[i], exValue[i], exSpan[i], exTrace[i] = b.shared.list(e.FilteredAttributes), nanos(e.Timestamp), e.Value, e.SpanID.String(), e.TraceID.String()
 	}
 	b.exAttrs, b.exTS, b.exValue = append(b.exAttrs, exAttrs), append(b.exTS, exTS), append(b.exValue, exValue)
 	b.exSpan, b.exTrace = append(b.exSpan, exSpan), append(b.exTrace, exTrace)
@@ -378,8 +443,9 @@ func (b *metricCommon) resetCommon() {
 	*b = metricCommon{
 		resSchema: b.resSchema[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0], scopeSchema: b.scopeSchema[:0],
 		scopeDropped: b.scopeDropped[:0], flags: b.flags[:0], service: b.service[:0], name: b.name[:0],
-		desc: b.desc[:0], unit: b.unit[:0], start: b.start[:0], ts: b.ts[:0],
+		desc: b.desc[:0], unit: b.unit[:0], start: b.start[:0], ts: b.ts[:0], shared: b.shared,
 	}
+	b.shared.forget()
 }
 
 // optional encodes an absent histogram/summary sum, min or max as NaN: the exporter schema has
