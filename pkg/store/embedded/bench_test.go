@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory/mallocator"
 
 	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -33,10 +37,17 @@ func pregen(n int) [][]model.LogRecord {
 // BenchmarkWriteLogs measures durable ingest: 1,000-record batches from 8 goroutines, WAL
 // group commit with fsync, Arrow buffers and background flushes to Parquet included.
 func BenchmarkWriteLogs(b *testing.B) {
-	batches := pregen(64)
+	batches := pregen(8)
 	o := DefaultOptions(b.TempDir())
 	o.CompactInterval = 0
+	o.OverloadWait = time.Minute // measure sustained throughput: writers wait for flushes
+	tuneMalloc()
+	counting := memory.NewCheckedAllocator(mallocator.NewMallocator())
+	o.Allocator = counting
 	s := openTest(b, o)
+	b.ReportMetric(rssMiB(), "openRSS-MiB")
+	stopSampling := sampleMemory(b, counting)
+	defer stopSampling()
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(4)
@@ -60,6 +71,67 @@ func BenchmarkWriteLogs(b *testing.B) {
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
+	b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
+}
+
+// sampleMemory records the peaks of the Arrow (C) memory, the Go heap and the RSS every
+// 50 ms and reports them when stopped.
+func sampleMemory(b *testing.B, arrowMem *memory.CheckedAllocator) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	var maxArrow, maxHeap, maxRSS float64
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			maxArrow = max(maxArrow, float64(arrowMem.CurrentAlloc())/(1<<20))
+			maxHeap = max(maxHeap, float64(ms.HeapInuse)/(1<<20))
+			maxRSS = max(maxRSS, rssMiB())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		b.ReportMetric(maxArrow, "maxArrow-MiB")
+		b.ReportMetric(maxHeap, "maxGoHeap-MiB")
+		b.ReportMetric(maxRSS, "maxRSS-MiB")
+	}
+}
+
+func rssMiB() float64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseFloat(f[1], 64)
+	return pages * float64(os.Getpagesize()) / (1 << 20)
+}
+
+// peakRSSMiB is the process's peak resident set (VmHWM), test binary included.
+func peakRSSMiB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 func BenchmarkWALEncode(b *testing.B) {

@@ -62,25 +62,47 @@ type compactJob struct {
 }
 
 // Compact compacts every hour that ended at least Options.CompactAfter ago and has more than
-// one part or a part not yet compacted.
+// one part or a part not yet compacted, and the flushed parts of any other hour that has at
+// least Options.CompactMinParts of them.
 func (s *Store) Compact(ctx context.Context) error {
+	// One compaction at a time: two could pick the same parts and store their rows twice.
+	s.compactMu.Lock()
+	defer s.compactMu.Unlock()
 	cutoff := s.opts.now().Add(-s.opts.CompactAfter).UnixNano()
 	s.mu.Lock()
 	var jobs []compactJob
 	for ti := range tableNames {
 		byHour := map[int64][]*part{}
 		for _, p := range s.parts[ti] {
-			if !p.removed && (p.hour+1)*nsPerHour <= cutoff {
+			if !p.removed {
 				byHour[p.hour] = append(byHour[p.hour], p)
 			}
 		}
 		for hour, ps := range byHour {
-			if len(ps) > 1 || !ps[0].compacted() {
+			closed := (hour+1)*nsPerHour <= cutoff
+			var pick []*part
+			switch {
+			case closed && (len(ps) > 1 || !ps[0].compacted()):
+				pick = ps
+			case !closed && s.opts.CompactMinParts > 0:
+				// Merge only the flushed parts: earlier merges are already large, and their
+				// final merge happens once the hour is closed.
 				for _, p := range ps {
-					p.refs++ // keeps the files while DuckDB reads them
+					if !p.compacted() {
+						pick = append(pick, p)
+					}
 				}
-				jobs = append(jobs, compactJob{table: ti, hour: hour, parts: ps})
+				if len(pick) < s.opts.CompactMinParts {
+					pick = nil
+				}
 			}
+			if pick == nil {
+				continue
+			}
+			for _, p := range pick {
+				p.refs++ // keeps the files while DuckDB reads them
+			}
+			jobs = append(jobs, compactJob{table: ti, hour: hour, parts: pick})
 		}
 	}
 	s.mu.Unlock()
@@ -163,10 +185,14 @@ func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 	}
 	np.rows = rows
 
+	picked := make(map[*part]bool, len(j.parts))
+	for _, p := range j.parts {
+		picked[p] = true
+	}
 	s.mu.Lock()
 	kept := s.parts[j.table][:0]
 	for _, p := range s.parts[j.table] {
-		if p.hour == j.hour && low <= p.low && p.high <= high {
+		if picked[p] {
 			// Deleted by releaseParts once the job and every running query let go of it.
 			p.removed = true
 			continue

@@ -5,6 +5,9 @@ package embedded
 import (
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory/mallocator"
+
 	"github.com/heimsight/heimsight/pkg/store"
 	"github.com/heimsight/heimsight/pkg/store/storetest"
 )
@@ -18,8 +21,15 @@ func testOptions(dir string) Options {
 	return o
 }
 
+// openTest opens a store whose Arrow memory is checked: when the test ends, every buffer the
+// store allocated must have been released.
 func openTest(t testing.TB, o Options) *Store {
 	t.Helper()
+	if o.Allocator == nil {
+		checked := memory.NewCheckedAllocator(mallocator.NewMallocator())
+		o.Allocator = checked
+		t.Cleanup(func() { checked.AssertSize(t, 0) })
+	}
 	s, err := Open(o)
 	if err != nil {
 		t.Fatalf("open: %v", err)

@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
@@ -87,5 +91,46 @@ func TestDbgQueryPlan(t *testing.T) {
 			}
 			res.Release()
 		}
+	}
+}
+
+func TestDbgArrowSize(t *testing.T) {
+	if os.Getenv("DBGSZ") == "" {
+		t.Skip()
+	}
+	g := newLogGen(1, time.Now())
+	gen := newGeneration(1, time.Now(), memory.DefaultAllocator)
+	var e encoder
+	wal := 0
+	for i := 0; i < 64; i++ {
+		b := g.batch(1000)
+		wal += len(e.encodeBatch(nil, &model.Batch{Logs: b}))
+		gen.appendBatch(&model.Batch{Logs: b})
+	}
+	var total int
+	var walk func(name string, d arrow.ArrayData)
+	per := map[string]int{}
+	walk = func(name string, d arrow.ArrayData) {
+		for _, b := range d.Buffers() {
+			if b != nil {
+				per[name] += b.Cap()
+				total += b.Cap()
+			}
+		}
+		for _, c := range d.Children() {
+			walk(name, c)
+		}
+	}
+	for _, h := range gen.tables[0] {
+		h.cut()
+		for _, c := range h.chunks {
+			for i, col := range c.Columns() {
+				walk(c.ColumnName(i), col.Data())
+			}
+		}
+	}
+	t.Logf("arrow %d B/row (capacity), wal %d B/row", total/64000, wal/64000)
+	for k, v := range per {
+		t.Logf("%-20s %d", k, v/64000)
 	}
 }

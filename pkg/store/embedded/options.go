@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/arrow/memory/mallocator"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -19,8 +21,9 @@ type Options struct {
 	// FlushInterval is the longest time rows stay only in the WAL and memory before they are
 	// written to Parquet parts. Longer means fewer, larger parts and a longer WAL replay.
 	FlushInterval time.Duration
-	// FlushBytes starts a flush once this many WAL bytes are buffered; it bounds the memory the
-	// Arrow buffers hold (they take about 1.5-3x the WAL bytes).
+	// FlushBytes starts a flush once this many WAL bytes are buffered. The Arrow buffers take
+	// about 2.5x the WAL bytes (860 vs 343 B per typical log row), so this and
+	// MaxBufferedBytes set most of the store's memory.
 	FlushBytes int64
 	// CommitWindow is how long the WAL committer waits after the first pending request before it
 	// writes and fsyncs, so that one fsync covers the requests arriving meanwhile. Zero relies on
@@ -32,6 +35,9 @@ type Options struct {
 	// MaxBufferedBytes bounds WAL bytes buffered in memory and not yet flushed (the current
 	// generation plus one being flushed); beyond it Write fails with store.ErrOverloaded.
 	MaxBufferedBytes int64
+	// OverloadWait is how long Write waits for a flush to free buffer space before it fails
+	// with store.ErrOverloaded.
+	OverloadWait time.Duration
 
 	// Compression of flushed parts: "none", "snappy", "lz4" or "zstd". Compacted parts always
 	// use zstd.
@@ -43,6 +49,10 @@ type Options struct {
 	// often the compactor looks for work; zero disables background compaction.
 	CompactAfter    time.Duration
 	CompactInterval time.Duration
+	// CompactMinParts compacts the flushed parts of an hour that is still open once it has this
+	// many, so that queries over recent data do not open hundreds of small files when
+	// ingest is fast. Zero compacts closed hours only.
+	CompactMinParts int
 	// CompactRowGroupRows is the row group length of compacted parts.
 	CompactRowGroupRows int64
 	// CompactSort sorts each compacted hour by timestamp. Off, parts are concatenated in
@@ -56,6 +66,12 @@ type Options struct {
 	QueryConns        int
 	// MaxQueryRows applies when a Query leaves MaxRows at 0.
 	MaxQueryRows int
+
+	// Allocator holds the Arrow buffers and the Parquet writer's pages. Nil means C malloc:
+	// the buffers are most of the store's memory, and outside the Go heap they are freed as
+	// soon as they are flushed instead of when the garbage collector gets to them (with the Go
+	// allocator peak RSS is about twice the buffered data).
+	Allocator memory.Allocator
 
 	// Logger receives lifecycle and error messages (never one per batch). Nil means slog.Default().
 	Logger *slog.Logger
@@ -71,15 +87,17 @@ func DefaultOptions(dir string) Options {
 	return Options{
 		Dir:                 dir,
 		FlushInterval:       10 * time.Second,
-		FlushBytes:          48 << 20,
+		FlushBytes:          12 << 20,
 		CommitWindow:        time.Millisecond,
-		MaxPendingBytes:     64 << 20,
-		MaxBufferedBytes:    128 << 20,
+		MaxPendingBytes:     32 << 20,
+		MaxBufferedBytes:    36 << 20,
+		OverloadWait:        2 * time.Second,
 		Compression:         "lz4",
 		RowGroupRows:        64 * 1024,
 		CompactAfter:        5 * time.Minute,
 		CompactInterval:     time.Minute,
 		CompactRowGroupRows: 128 * 1024,
+		CompactMinParts:     32,
 		DuckDBThreads:       2,
 		DuckDBMemoryLimit:   "256MB",
 		QueryConns:          4,
@@ -110,7 +128,7 @@ func (o *Options) validate() error {
 	if o.RowGroupRows <= 0 || o.CompactRowGroupRows <= 0 {
 		errs = append(errs, errors.New("RowGroupRows and CompactRowGroupRows must be positive"))
 	}
-	if o.CompactAfter < 0 || o.CompactInterval < 0 {
+	if o.CompactAfter < 0 || o.CompactInterval < 0 || o.CompactMinParts < 0 {
 		errs = append(errs, errors.New("CompactAfter and CompactInterval must not be negative"))
 	}
 	if o.DuckDBThreads <= 0 || o.QueryConns <= 0 || o.MaxQueryRows <= 0 {
@@ -121,6 +139,10 @@ func (o *Options) validate() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Allocator == nil {
+		tuneMalloc()
+		o.Allocator = mallocator.NewMallocator()
 	}
 	if o.now == nil {
 		o.now = time.Now

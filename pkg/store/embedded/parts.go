@@ -234,6 +234,7 @@ func codecFor(name string) (compress.Compression, error) {
 //     ~15% more CPU, for 7% smaller lz4 parts;
 //   - statistics only on the columns queries prune by: min/max of every string leaf is wasted
 //     work on ids, bodies and map entries;
+//   - 64 KiB data pages (see below);
 //   - lz4: about the cost of no compression (2.5-2.9 µs/row either way) for parts 4.8x smaller
 //     (135 vs 647 B/row); zstd costs ~40% more CPU for 79 B/row, which compaction gets anyway.
 func partWriterProps(o *Options, mem memory.Allocator, schema *arrow.Schema) *parquet.WriterProperties {
@@ -245,6 +246,10 @@ func partWriterProps(o *Options, mem memory.Allocator, schema *arrow.Schema) *pa
 		parquet.WithStats(false),
 		parquet.WithMaxRowGroupLength(o.RowGroupRows),
 	}
+	// 64 KiB pages instead of 1 MiB: the encoders' page buffers grow by doubling in Go
+	// memory, so big pages cost memmoves and garbage (2.4 -> 1.7 µs/row, 2.2 KB -> 0.8 KB
+	// of garbage per row) for 3% larger parts.
+	opts = append(opts, parquet.WithDataPageSize(64<<10))
 	for _, f := range schema.Fields() {
 		switch f.Name {
 		case "timestamp", "service", "severity_number", "name", "duration_ns", "type":

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/heimsight/heimsight/pkg/store"
 )
@@ -180,7 +181,8 @@ func (qs *querySources) release(ctx context.Context) {
 
 // ownRecord copies the first n rows of rec into Go memory. DuckDB's exported batches point
 // into its result chunks, which it frees when the next chunk is fetched or the result closes,
-// while a store.Result must outlive the query.
+// while a store.Result must outlive the query. Go memory, not Options.Allocator: a caller
+// that forgets Release then leaks nothing.
 func (s *Store) ownRecord(rec arrow.RecordBatch, n int64) (arrow.RecordBatch, error) {
 	if n < rec.NumRows() {
 		rec = rec.NewSlice(0, n)
@@ -195,7 +197,7 @@ func (s *Store) ownRecord(rec arrow.RecordBatch, n int64) (arrow.RecordBatch, er
 		}
 	}()
 	for i, c := range rec.Columns() {
-		cp, err := array.Concatenate([]arrow.Array{c}, s.mem)
+		cp, err := array.Concatenate([]arrow.Array{c}, memory.DefaultAllocator)
 		if err != nil {
 			return nil, fmt.Errorf("cannot copy query result: %w", err)
 		}

@@ -297,3 +297,37 @@ func TestCompactionKeepsFilesOfRunningQueries(t *testing.T) {
 		t.Errorf("%d parts, want 1", n)
 	}
 }
+
+func newBatch(logs []model.LogRecord) *model.Batch { return &model.Batch{Logs: logs} }
+
+func TestCompactionOfOpenHour(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions(dir)
+	o.CompactMinParts = 4
+	o.CompactAfter = time.Hour // nothing is closed: only the open-hour rule applies
+	s := openTest(t, o)
+	t0 := time.Now().UnixNano()
+	for i := 0; i < 10; i++ {
+		mustWrite(t, s, seqLogs(i*10, 10, t0, time.Microsecond))
+		if err := s.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if i == 4 || i == 9 {
+			if err := s.Compact(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// 5 parts -> 1, then 5 more -> 1: two compacted parts with disjoint generation ranges.
+	if n := countFiles(t, dir, ".parquet"); n != 2 {
+		t.Errorf("%d parts, want 2", n)
+	}
+	expectExactly(t, bodies(t, s), 0, 100)
+	s.crash()
+	s = openTest(t, o)
+	defer s.Close()
+	if n := countFiles(t, dir, ".parquet"); n != 2 {
+		t.Errorf("%d parts after reopen, want 2", n)
+	}
+	expectExactly(t, bodies(t, s), 0, 100)
+}

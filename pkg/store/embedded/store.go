@@ -42,12 +42,16 @@ type Store struct {
 	pendingBytes int64 // WAL bytes not yet fsynced
 	parts        [len(tableNames)][]*part
 	checkpoint   uint64
+	// flushed is closed and replaced whenever a flush publishes parts (or fails), waking
+	// writers that wait for buffer space.
+	flushed chan struct{}
 
 	commitKick chan struct{}
 	flushKick  chan struct{}
 	stop       chan struct{}
 	wg         sync.WaitGroup
-	flushMu    sync.Mutex // one flush or compaction publication at a time
+	flushMu    sync.Mutex // one flush at a time
+	compactMu  sync.Mutex // one compaction at a time
 
 	db *duckDB
 
@@ -68,12 +72,13 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{
 		opts:       opts,
-		mem:        memory.DefaultAllocator,
+		mem:        opts.Allocator,
 		walDir:     filepath.Join(opts.Dir, walDirName),
 		commitKick: make(chan struct{}, 1),
 		flushKick:  make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		pending:    newRound(),
+		flushed:    make(chan struct{}),
 	}
 	s.encoders.New = func() any { return &encoder{} }
 	if err := ensureDir(s.walDir); err != nil {
@@ -217,20 +222,41 @@ func (s *Store) Write(ctx context.Context, b *model.Batch) error {
 	}
 	frameRecord(rec)
 
+	var deadline <-chan time.Time
 	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		return store.ErrClosed
-	case s.walErr != nil:
-		err := s.walErr
-		s.mu.Unlock()
-		return fmt.Errorf("cannot write batch: %w: %w", store.ErrUnavailable, err)
-	case s.pendingBytes > s.opts.MaxPendingBytes || s.bufferedBytesLocked() > s.opts.MaxBufferedBytes:
+	for {
+		if s.closed {
+			s.mu.Unlock()
+			return store.ErrClosed
+		}
+		if s.walErr != nil {
+			err := s.walErr
+			s.mu.Unlock()
+			return fmt.Errorf("cannot write batch: %w: %w", store.ErrUnavailable, err)
+		}
+		if s.pendingBytes <= s.opts.MaxPendingBytes && s.bufferedBytesLocked() <= s.opts.MaxBufferedBytes {
+			break
+		}
+		// Full: give the flush a moment to free memory before refusing, so a burst slows
+		// writers down instead of failing them.
+		wake := s.flushed
 		s.mu.Unlock()
 		s.kickFlush()
-		s.metrics.rejected.Inc()
-		return fmt.Errorf("cannot write batch: %w", store.ErrOverloaded)
+		if deadline == nil {
+			t := time.NewTimer(s.opts.OverloadWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-wake:
+		case <-s.stop:
+		case <-deadline:
+			s.metrics.rejected.Inc()
+			return fmt.Errorf("cannot write batch: %w", store.ErrOverloaded)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
 	}
 	g := s.cur
 	g.appendBatch(b)
@@ -430,6 +456,8 @@ func (s *Store) flushGeneration(ctx context.Context, g *generation) error {
 		rows += f.totalRows()
 	}
 	s.metrics.setParts(s.parts)
+	close(s.flushed)
+	s.flushed = make(chan struct{})
 	s.mu.Unlock()
 	s.metrics.bufferedRows.Set(float64(rows))
 	// Queries that took a snapshot retained the chunks they use.

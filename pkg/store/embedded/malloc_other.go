@@ -1,0 +1,5 @@
+//go:build duckdb_arrow && !(linux && cgo)
+
+package embedded
+
+func tuneMalloc() {}
