@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heimsight/heimsight/ingestor/otlp"
+	"github.com/heimsight/heimsight/pkg/auth"
 	"github.com/heimsight/heimsight/pkg/client"
 	"github.com/heimsight/heimsight/pkg/ingest"
 )
@@ -38,6 +41,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Auth, when not nil, requires bearer tokens as requiredAccess describes. The OTLP routes
+	// are authorized by the OTLP handlers, which must be built with the same authenticator.
+	Auth *auth.Authenticator
+	// MaxConcurrentQueries bounds the queries (HQL, listings, traces by id) running at once;
+	// 0 means unlimited. A query that finds no free slot within QueryQueueWait is refused with
+	// 429 and Retry-After.
+	MaxConcurrentQueries int
+	// QueryQueueWait is how long a query may wait for a slot; 0 means one second. The wait
+	// absorbs a dashboard's burst of panels without refusing any.
+	QueryQueueWait time.Duration
 }
 
 // API is the REST API handler. Safe for concurrent use.
@@ -46,6 +59,7 @@ type API struct {
 	started  time.Time
 	stopping atomic.Bool
 	router   *mux.Router
+	querySem chan struct{} // nil: unlimited
 }
 
 // New builds the API.
@@ -68,13 +82,25 @@ func New(opts Options) (*API, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.QueryQueueWait <= 0 {
+		opts.QueryQueueWait = time.Second
+	}
 	a := &API{opts: opts, started: opts.Now()}
+	if opts.MaxConcurrentQueries > 0 {
+		a.querySem = make(chan struct{}, opts.MaxConcurrentQueries)
+	}
 	a.router = a.routes()
 	return a, nil
 }
 
-// ServeHTTP implements http.Handler.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.router.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. Authorization runs before routing, so unknown paths are
+// not revealed to clients without a token.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !a.authorize(w, r) {
+		return
+	}
+	a.router.ServeHTTP(w, r)
+}
 
 // SetStopping makes /health report 503 "stopping", so load balancers move away while the
 // process drains.
@@ -102,12 +128,48 @@ func (a *API) routes() *mux.Router {
 	r.HandleFunc(v1+"/logs", a.ingest(ingest.Logs)).Methods(http.MethodPost)
 	r.HandleFunc(v1+"/metrics", a.ingest(ingest.Metrics)).Methods(http.MethodPost)
 	r.HandleFunc(v1+"/traces", a.ingest(ingest.Traces)).Methods(http.MethodPost)
-	r.HandleFunc(v1+"/logs", a.listLogs).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/metrics", a.listMetrics).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/traces", a.listSpans).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/traces/{trace_id}", a.getTrace).Methods(http.MethodGet)
-	r.HandleFunc(v1+"/query", a.query).Methods(http.MethodPost)
+	r.HandleFunc(v1+"/logs", a.limitQueries(a.listLogs)).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/metrics", a.limitQueries(a.listMetrics)).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/traces", a.limitQueries(a.listSpans)).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/traces/{trace_id}", a.limitQueries(a.getTrace)).Methods(http.MethodGet)
+	r.HandleFunc(v1+"/query", a.limitQueries(a.query)).Methods(http.MethodPost)
 	return r
+}
+
+// limitQueries runs h when one of MaxConcurrentQueries slots is free, waiting at most
+// QueryQueueWait for one, and answers 429 otherwise. The engine's own limits (rows, time) bound
+// each query; this bounds how many compete for the machine at once.
+func (a *API) limitQueries(h http.HandlerFunc) http.HandlerFunc {
+	if a.querySem == nil {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case a.querySem <- struct{}{}:
+		default:
+			t := time.NewTimer(a.opts.QueryQueueWait)
+			select {
+			case a.querySem <- struct{}{}:
+				t.Stop()
+			case <-t.C:
+				w.Header().Set("Retry-After", strconv.Itoa(a.retryAfterSeconds()))
+				writeError(w, http.StatusTooManyRequests, "too_many_queries",
+					fmt.Sprintf("too many concurrent queries: %d are running (HEIMSIGHT_QUERY_MAX_CONCURRENT) and none finished within %s; retry after %d s",
+						cap(a.querySem), a.opts.QueryQueueWait, a.retryAfterSeconds()))
+				return
+			case <-r.Context().Done():
+				t.Stop()
+				writeError(w, http.StatusServiceUnavailable, "canceled", "request canceled")
+				return
+			}
+		}
+		defer func() { <-a.querySem }()
+		h(w, r)
+	}
+}
+
+func (a *API) retryAfterSeconds() int {
+	return int((a.opts.RetryAfter + time.Second - 1) / time.Second)
 }
 
 func (a *API) health(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,10 @@ import (
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
+// MaxJSONDepth bounds how deeply a REST ingest body may nest: a batch array, a record, its
+// attributes and 64 levels of value (deeper values reject only their record) fit well within it.
+const MaxJSONDepth = 100
+
 var decoders = map[ingest.Signal]func([]byte) (rest.Result, error){
 	ingest.Logs:    rest.DecodeLogs,
 	ingest.Traces:  rest.DecodeSpans,
@@ -38,6 +42,11 @@ func (a *API) ingest(sig ingest.Signal) http.HandlerFunc {
 			return
 		}
 		size := int64(buf.Len())
+		if err := ingest.CheckJSONDepth(buf.Bytes(), MaxJSONDepth); err != nil {
+			otlp.PutBuffer(buf)
+			writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+			return
+		}
 		res, err := decode(buf.Bytes())
 		otlp.PutBuffer(buf) // decoded rows copy what they keep
 		if err != nil {
@@ -50,11 +59,17 @@ func (a *API) ingest(sig ingest.Signal) http.HandlerFunc {
 			writeJSON(w, http.StatusBadRequest, body)
 			return
 		}
-		if err := a.opts.Pipeline.Submit(r.Context(), sig, &res.Batch, res.Rejected, size); err != nil {
+		adj, err := a.opts.Pipeline.Submit(r.Context(), sig, &res.Batch, res.Rejected, size)
+		if errors.Is(err, ingest.ErrTooManyRecords) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_many_records", err.Error())
+			return
+		}
+		if err != nil {
 			a.writeStoreError(w, r, err)
 			return
 		}
-		resp := rest.IngestResponse{Accepted: int64(res.Batch.Len()), Rejected: res.Rejected, Errors: res.Errors}
+		resp := rest.IngestResponse{Accepted: int64(res.Batch.Len()), Rejected: res.Rejected, Errors: res.Errors,
+			DroppedAttributes: adj.DroppedAttributes, TruncatedValues: adj.TruncatedValues, Warning: adj.Message()}
 		if resp.Accepted == 0 && resp.Rejected > 0 {
 			// Nothing usable: say so with an error status, and still list why.
 			writeJSON(w, http.StatusBadRequest, struct {

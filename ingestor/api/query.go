@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/heimsight/heimsight/pkg/client"
 	"github.com/heimsight/heimsight/pkg/hql"
+	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/ingest/rest"
 	"github.com/heimsight/heimsight/pkg/query"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -32,6 +35,9 @@ const ArrowStreamType = "application/vnd.apache.arrow.stream"
 
 // maxQueryBody bounds a POST /api/v1/query body: the query text is at most hql.MaxQueryLength.
 const maxQueryBody = 2 * hql.MaxQueryLength
+
+// maxQueryJSONDepth bounds the nesting of a query request body.
+const maxQueryJSONDepth = 8
 
 // queryRequest mirrors client.QueryRequest for strict decoding.
 type queryRequest struct {
@@ -54,15 +60,25 @@ func (a *API) query(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxQueryBody))
-	dec.DisallowUnknownFields()
-	var req queryRequest
-	if err := dec.Decode(&req); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxQueryBody))
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			writeError(w, http.StatusRequestEntityTooLarge, "payload_too_large", "query request is over "+strconv.Itoa(maxQueryBody)+" bytes")
 			return
 		}
+		writeError(w, http.StatusBadRequest, "bad_request", "cannot read query request: "+err.Error())
+		return
+	}
+	// The request is one flat object; nothing legitimate nests.
+	if err := ingest.CheckJSONDepth(body, maxQueryJSONDepth); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_json", err.Error())
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var req queryRequest
+	if err := dec.Decode(&req); err != nil {
 		d := ErrorDetail{Code: "invalid_json", Message: "cannot decode query request: " + err.Error()}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			d.Code, d.Field = "unknown_field", strings.Trim(f, `"`)
@@ -75,7 +91,6 @@ func (a *API) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var p hql.Params
-	var err error
 	if p.From, err = rawTime("from", req.From); err == nil {
 		p.To, err = rawTime("to", req.To)
 	}

@@ -19,8 +19,11 @@ import (
 	"google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/heimsight/heimsight/pkg/auth"
+	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/otlpconv"
 )
 
@@ -76,6 +79,9 @@ func NewGRPCServer(opts Options, extra ...grpc.ServerOption) (*grpc.Server, erro
 		grpc.ForceServerCodecV2(rawCodec{proto: pc}),
 		grpc.ChainUnaryInterceptor(recoverPanics(opts.Logger)),
 	}
+	if opts.Auth.Enabled() {
+		base = append(base, grpc.InTapHandle(authorizeStream(opts.Auth)))
+	}
 	srv := grpc.NewServer(append(base, extra...)...)
 	g := &grpcReceiver{opts: opts}
 	srv.RegisterService(serviceDesc(collogspb.LogsService_ServiceDesc, otlpconv.SignalLogs), g)
@@ -116,6 +122,27 @@ func serviceDesc(sd grpc.ServiceDesc, sig otlpconv.Signal) *grpc.ServiceDesc {
 	return &sd
 }
 
+// authorizeStream checks the bearer token in the authorization metadata when a stream opens:
+// a tap handle runs before grpc reads the message, so a client without a valid token cannot make
+// the server read and buffer up to MaxRequestBytes. It is cheap (one SHA-256 and a few
+// comparisons), as a tap handle must be: it runs on the connection's reader goroutine.
+func authorizeStream(a *auth.Authenticator) tap.ServerInHandle {
+	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
+		var header string
+		if v := info.Header.Get("authorization"); len(v) > 0 {
+			header = v[0]
+		}
+		if err := a.Authorize(header, auth.ScopeIngest); err != nil {
+			code := codes.Unauthenticated
+			if errors.Is(err, auth.ErrForbidden) {
+				code = codes.PermissionDenied
+			}
+			return ctx, status.Error(code, err.Error())
+		}
+		return ctx, nil
+	}
+}
+
 // recoverPanics turns a panic in one Export into an Internal error for that call, as net/http
 // does for HTTP handlers; without it one malformed request would stop the whole process.
 func recoverPanics(log *slog.Logger) grpc.UnaryServerInterceptor {
@@ -142,35 +169,41 @@ func (g *grpcReceiver) export(ctx context.Context, sig otlpconv.Signal, req *raw
 	if err != nil {
 		return nil, status.Errorf(codes.InvalidArgument, "cannot decode %s export request: %v", sig, err)
 	}
-	if err := g.submit(ctx, sig, &res, size); err != nil {
+	adj, err := g.submit(ctx, sig, &res, size)
+	if err != nil {
 		return nil, err
 	}
-	return exportResponse(sig, res.Rejected, res.ErrorMessage), nil
+	return exportResponse(sig, res.Rejected, ingest.JoinMessages(res.ErrorMessage, adj.Message())), nil
 }
 
 // submit writes a converted request and maps a failure to the gRPC status the OTLP
 // specification asks for: ResourceExhausted and Unavailable both carry RetryInfo, which
 // clients need before they retry ResourceExhausted.
-func (g *grpcReceiver) submit(ctx context.Context, sig otlpconv.Signal, res *otlpconv.Result, size int64) error {
-	err := g.opts.Pipeline.Submit(ctx, ingestSignal[sig], &res.Batch, res.Rejected, size)
+//
+// A request over the record limit is ResourceExhausted without RetryInfo, as for a message over
+// the size limit: clients do not retry it unchanged.
+func (g *grpcReceiver) submit(ctx context.Context, sig otlpconv.Signal, res *otlpconv.Result, size int64) (ingest.Adjusted, error) {
+	adj, err := g.opts.Pipeline.Submit(ctx, ingestSignal[sig], &res.Batch, res.Rejected, size)
 	if err == nil {
-		return nil
+		return adj, nil
 	}
 	f := classify(ctx, err)
 	g.opts.logFailure(f, sig, err)
 	var st *status.Status
 	switch f {
+	case failTooMany:
+		return adj, status.Error(codes.ResourceExhausted, err.Error())
 	case failOverloaded:
 		st = status.New(codes.ResourceExhausted, err.Error())
 	case failCanceled:
-		return status.FromContextError(ctx.Err()).Err()
+		return adj, status.FromContextError(ctx.Err()).Err()
 	default:
 		st = status.New(codes.Unavailable, err.Error())
 	}
 	if d, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(g.opts.RetryAfter)}); derr == nil {
 		st = d
 	}
-	return st.Err()
+	return adj, st.Err()
 }
 
 // exportResponse is the Export*ServiceResponse of a signal, with partial_success only when

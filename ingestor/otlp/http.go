@@ -20,6 +20,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/heimsight/heimsight/pkg/auth"
+	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/otlpconv"
 )
 
@@ -66,6 +68,10 @@ func (h *HTTP) Traces() http.Handler  { return h.traces }
 // a Status body for anything else.
 func (h *HTTP) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Unknown paths need a token too, so that the listener tells nothing to strangers.
+		if !h.authorize(w, r) {
+			return
+		}
 		switch r.URL.Path {
 		case PathLogs:
 			h.logs.ServeHTTP(w, r)
@@ -115,8 +121,40 @@ type signalHandler struct {
 	sig otlpconv.Signal
 }
 
+// authorize answers 401 or 403 and returns false when the request lacks a token with the ingest
+// scope. It runs before the body is read.
+func (h *HTTP) authorize(w http.ResponseWriter, r *http.Request) bool {
+	if !h.opts.Auth.Enabled() {
+		return true
+	}
+	err := h.opts.Auth.Authorize(r.Header.Get("Authorization"), auth.ScopeIngest)
+	if err == nil {
+		return true
+	}
+	WriteAuthError(w, r, err, auth.ScopeIngest)
+	return false
+}
+
+// WriteAuthError answers an auth.Authorize failure in the OTLP error format: 401 with a
+// WWW-Authenticate challenge and Status code Unauthenticated, or 403 and PermissionDenied.
+func WriteAuthError(w http.ResponseWriter, r *http.Request, err error, need auth.Scope) {
+	enc := encodingOf(r.Header.Get("Content-Type"))
+	if enc == encUnsupported {
+		enc = encProtobuf
+	}
+	w.Header().Set("WWW-Authenticate", auth.Challenge(err, need))
+	if errors.Is(err, auth.ErrForbidden) {
+		writeStatus(w, enc, http.StatusForbidden, codes.PermissionDenied, err.Error())
+		return
+	}
+	writeStatus(w, enc, http.StatusUnauthorized, codes.Unauthenticated, err.Error())
+}
+
 func (s *signalHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := s.h
+	if !h.authorize(w, r) {
+		return
+	}
 	enc := encodingOf(r.Header.Get("Content-Type"))
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -142,7 +180,7 @@ func (s *signalHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var res otlpconv.Result
 	if enc == encProtobuf {
 		res, err = otlpconv.DecodeProto(s.sig, buf.Bytes())
-	} else {
+	} else if err = ingest.CheckJSONDepth(buf.Bytes(), MaxJSONDepth); err == nil {
 		res, err = otlpconv.DecodeJSON(s.sig, buf.Bytes())
 	}
 	// The decoded rows never alias the body, so the buffer can serve the next request while
@@ -152,9 +190,15 @@ func (s *signalHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, enc, http.StatusBadRequest, codes.InvalidArgument, fmt.Sprintf("cannot decode %s export request: %v", s.sig, err))
 		return
 	}
-	if err := h.opts.Pipeline.Submit(r.Context(), ingestSignal[s.sig], &res.Batch, res.Rejected, size); err != nil {
+	adj, err := h.opts.Pipeline.Submit(r.Context(), ingestSignal[s.sig], &res.Batch, res.Rejected, size)
+	if err != nil {
 		f := classify(r.Context(), err)
 		h.opts.logFailure(f, s.sig, err)
+		if f == failTooMany {
+			// Not retryable: OTLP/HTTP clients retry only 429, 502, 503 and 504.
+			writeStatus(w, enc, http.StatusRequestEntityTooLarge, codes.ResourceExhausted, err.Error())
+			return
+		}
 		w.Header().Set("Retry-After", h.retryAfter)
 		if f == failOverloaded {
 			writeStatus(w, enc, http.StatusTooManyRequests, codes.ResourceExhausted, err.Error())
@@ -163,7 +207,9 @@ func (s *signalHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	writeSuccess(w, enc, s.sig, res.Rejected, res.ErrorMessage)
+	// Dropped and truncated attributes are a warning in partial_success.error_message with
+	// nothing rejected, as the OTLP specification allows.
+	writeSuccess(w, enc, s.sig, res.Rejected, ingest.JoinMessages(res.ErrorMessage, adj.Message()))
 }
 
 // errTooLarge marks bodies over the limit.

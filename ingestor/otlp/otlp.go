@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/heimsight/heimsight/pkg/auth"
 	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/otlpconv"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -22,7 +23,15 @@ type Options struct {
 	RetryAfter time.Duration
 	// Logger receives store failures (never one line per successful request). Nil: slog.Default().
 	Logger *slog.Logger
+	// Auth, when not nil, requires a bearer token with the ingest scope on every request:
+	// the Authorization header over HTTP, the authorization metadata over gRPC.
+	Auth *auth.Authenticator
 }
+
+// MaxJSONDepth bounds how deeply an OTLP/JSON body may nest. Each level of a nested AnyValue
+// costs three or four JSON levels, so this leaves room for the 64 value levels otlpconv
+// accepts (deeper values reject only their record); anything deeper fails the whole request.
+const MaxJSONDepth = 512
 
 // DefaultOptions returns options with the documented defaults and no pipeline.
 func DefaultOptions() Options {
@@ -58,10 +67,13 @@ const (
 	failOverloaded failure = iota + 1
 	failUnavailable
 	failCanceled
+	failTooMany
 )
 
 func classify(ctx context.Context, err error) failure {
 	switch {
+	case errors.Is(err, ingest.ErrTooManyRecords):
+		return failTooMany
 	case errors.Is(err, store.ErrOverloaded):
 		return failOverloaded
 	case ctx.Err() != nil:

@@ -87,6 +87,8 @@ func NewToken(name string, scopes Scope, secret string) Token {
 var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 	ErrForbidden       = errors.New("forbidden")
+
+	errMissing = fmt.Errorf("%w: missing Authorization header: send \"Authorization: Bearer <token>\"", ErrUnauthenticated)
 )
 
 // Authenticator checks bearer tokens. It is immutable and safe for concurrent use. A nil
@@ -149,7 +151,7 @@ func (a *Authenticator) Authorize(header string, need Scope) error {
 	secret, ok := BearerToken(header)
 	switch {
 	case header == "":
-		return fmt.Errorf("%w: missing Authorization header: send \"Authorization: Bearer <token>\"", ErrUnauthenticated)
+		return errMissing
 	case !ok:
 		return fmt.Errorf("%w: malformed Authorization header: want \"Bearer <token>\"", ErrUnauthenticated)
 	}
@@ -161,6 +163,20 @@ func (a *Authenticator) Authorize(header string, need Scope) error {
 		return fmt.Errorf("%w: token %q has scope %s; this endpoint needs %s", ErrForbidden, t.Name, t.Scopes, need&^t.Scopes)
 	}
 	return nil
+}
+
+// Challenge is the WWW-Authenticate header value for an Authorize error (RFC 6750): a plain
+// challenge when no token was sent, error="invalid_token" for an unknown or malformed one, and
+// error="insufficient_scope" with the scope needed for a valid token that lacks it.
+func Challenge(err error, need Scope) string {
+	const base = `Bearer realm="heimsight"`
+	switch {
+	case errors.Is(err, ErrForbidden):
+		return base + `, error="insufficient_scope", scope="` + need.String() + `"`
+	case errors.Is(err, errMissing):
+		return base
+	}
+	return base + `, error="invalid_token"`
 }
 
 // BearerToken extracts the token of an "Authorization: Bearer <token>" header value. The scheme

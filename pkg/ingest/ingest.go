@@ -43,6 +43,8 @@ type Options struct {
 	// MaxInflightBytes bounds the encoded (decompressed) request bytes being written at once,
 	// with the same exception.
 	MaxInflightBytes int64
+	// Limits bound each request; see Limits.
+	Limits Limits
 	// Registerer receives the pipeline's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 }
@@ -53,6 +55,7 @@ func DefaultOptions() Options {
 	return Options{
 		MaxInflightRows:  64 * 1000,
 		MaxInflightBytes: 256 << 20,
+		Limits:           DefaultLimits(),
 	}
 }
 
@@ -72,6 +75,8 @@ type Pipeline struct {
 	refused  [numSignals][numReasons]prometheus.Counter
 	batch    [numSignals]prometheus.Observer
 	latency  [numSignals]prometheus.Observer
+	dropped  [numSignals]prometheus.Counter
+	truncd   [numSignals]prometheus.Counter
 }
 
 type reason uint8
@@ -81,15 +86,19 @@ const (
 	reasonUnavailable
 	reasonCanceled
 	reasonError
+	reasonTooMany
 	numReasons
 )
 
-var reasonNames = [numReasons]string{"overloaded", "unavailable", "canceled", "error"}
+var reasonNames = [numReasons]string{"overloaded", "unavailable", "canceled", "error", "too_many_records"}
 
 // New returns a pipeline writing to w.
 func New(w store.Writer, opts Options) (*Pipeline, error) {
 	if w == nil {
 		return nil, errors.New("cannot create ingest pipeline: nil writer")
+	}
+	if opts.Limits.MaxRecords < 0 || opts.Limits.MaxAttributes < 0 || opts.Limits.MaxValueLength < 0 {
+		return nil, fmt.Errorf("cannot create ingest pipeline: limits must not be negative (%+v)", opts.Limits)
 	}
 	if opts.MaxInflightRows <= 0 || opts.MaxInflightBytes <= 0 {
 		return nil, fmt.Errorf("cannot create ingest pipeline: in-flight limits must be positive (rows %d, bytes %d)",
@@ -111,7 +120,7 @@ func New(w store.Writer, opts Options) (*Pipeline, error) {
 	}, []string{"signal"})
 	refused := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "heimsight", Subsystem: "ingest", Name: "records_refused_total",
-		Help: "Valid records not written because the request failed with a retryable error, by reason.",
+		Help: "Valid records not written because the request failed, by reason (too_many_records is not retryable; the others are).",
 	}, []string{"signal", "reason"})
 	batch := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: "heimsight", Subsystem: "ingest", Name: "batch_records",
@@ -123,6 +132,14 @@ func New(w store.Writer, opts Options) (*Pipeline, error) {
 		Help:    "Time to write one admitted request durably to the store.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14), // 0.5ms .. ~4s
 	}, []string{"signal"})
+	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "heimsight", Subsystem: "ingest", Name: "attributes_dropped_total",
+		Help: "Attributes dropped over the per-record limit (HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD).",
+	}, []string{"signal"})
+	truncd := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "heimsight", Subsystem: "ingest", Name: "attribute_values_truncated_total",
+		Help: "Attribute values truncated to HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH bytes.",
+	}, []string{"signal"})
 	for s := range numSignals {
 		n := s.String()
 		p.received[s] = received.WithLabelValues(n)
@@ -133,9 +150,11 @@ func New(w store.Writer, opts Options) (*Pipeline, error) {
 		}
 		p.batch[s] = batch.WithLabelValues(n)
 		p.latency[s] = latency.WithLabelValues(n)
+		p.dropped[s] = dropped.WithLabelValues(n)
+		p.truncd[s] = truncd.WithLabelValues(n)
 	}
 	if opts.Registerer != nil {
-		collectors := []prometheus.Collector{received, accepted, rejected, refused, batch, latency,
+		collectors := []prometheus.Collector{received, accepted, rejected, refused, batch, latency, dropped, truncd,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 				Namespace: "heimsight", Subsystem: "ingest", Name: "inflight_records",
 				Help: "Records admitted and not yet durably written (the queue depth).",
@@ -158,30 +177,52 @@ func New(w store.Writer, opts Options) (*Pipeline, error) {
 	return p, nil
 }
 
-// Submit writes the valid rows of one request. rejected is the number of invalid records the
-// decoder dropped from it (counted, not written); size is the request's decoded size in bytes
-// (0 if unknown). It returns once the rows are durable, or with an error and nothing to be
-// assumed written: one wrapping store.ErrOverloaded when the pipeline is full (nothing was
+// Submit applies the limits to the valid rows of one request and writes them. rejected is the
+// number of invalid records the decoder dropped from it (counted, not written); size is the
+// request's decoded size in bytes (0 if unknown).
+//
+// It returns once the rows are durable, with what the limits changed in the batch (dropped
+// attributes, truncated values), or with an error and nothing to be assumed written: one
+// wrapping ErrTooManyRecords when the request holds more than Limits.MaxRecords records (not
+// retryable), one wrapping store.ErrOverloaded when the pipeline is full (nothing was
 // attempted), or the store's error (store.ErrUnavailable, store.ErrClosed, a context error).
-// The batch may be reused after Submit returns.
-func (p *Pipeline) Submit(ctx context.Context, sig Signal, b *model.Batch, rejected int64, size int64) error {
+// Submit edits the batch in place; it may be reused after Submit returns.
+func (p *Pipeline) Submit(ctx context.Context, sig Signal, b *model.Batch, rejected int64, size int64) (Adjusted, error) {
+	adj := Adjusted{limits: p.opts.Limits}
 	if sig >= numSignals {
-		return fmt.Errorf("cannot submit batch: unknown signal %d", sig)
+		return adj, fmt.Errorf("cannot submit batch: unknown signal %d", sig)
 	}
 	n := int64(b.Len())
 	p.received[sig].Add(float64(n + rejected))
+	if max := int64(p.opts.Limits.MaxRecords); max > 0 && n+rejected > max {
+		p.rejected[sig].Add(float64(rejected))
+		p.refused[sig][reasonTooMany].Add(float64(n))
+		return adj, fmt.Errorf("cannot accept %d %s records in one request: the limit is %d (HEIMSIGHT_MAX_RECORDS_PER_REQUEST); send smaller batches: %w",
+			n+rejected, sig, max, ErrTooManyRecords)
+	}
 	if rejected > 0 {
 		p.rejected[sig].Add(float64(rejected))
 	}
 	if n == 0 {
-		return nil
+		return adj, nil
 	}
 	if size < 0 {
 		size = 0
 	}
+	if p.opts.Limits.MaxAttributes > 0 || p.opts.Limits.MaxValueLength > 0 {
+		l := limiter{maxAttrs: p.opts.Limits.MaxAttributes, maxLen: p.opts.Limits.MaxValueLength}
+		l.apply(b)
+		adj.DroppedAttributes, adj.TruncatedValues = l.dropped, l.truncated
+		if l.dropped > 0 {
+			p.dropped[sig].Add(float64(l.dropped))
+		}
+		if l.truncated > 0 {
+			p.truncd[sig].Add(float64(l.truncated))
+		}
+	}
 	if !p.admit(n, size) {
 		p.refused[sig][reasonOverloaded].Add(float64(n))
-		return fmt.Errorf("cannot admit %d %s records: %d records and %d bytes already in flight: %w",
+		return adj, fmt.Errorf("cannot admit %d %s records: %d records and %d bytes already in flight: %w",
 			n, sig, p.inflightRows.Load(), p.inflightBytes.Load(), store.ErrOverloaded)
 	}
 	start := time.Now()
@@ -189,12 +230,12 @@ func (p *Pipeline) Submit(ctx context.Context, sig Signal, b *model.Batch, rejec
 	p.release(n, size)
 	if err != nil {
 		p.refused[sig][classify(ctx, err)].Add(float64(n))
-		return fmt.Errorf("cannot write %d %s records: %w", n, sig, err)
+		return adj, fmt.Errorf("cannot write %d %s records: %w", n, sig, err)
 	}
 	p.latency[sig].Observe(time.Since(start).Seconds())
 	p.accepted[sig].Add(float64(n))
 	p.batch[sig].Observe(float64(n))
-	return nil
+	return adj, nil
 }
 
 // admit reserves room for n rows and size bytes. The first request into an empty pipeline

@@ -52,10 +52,10 @@ func TestSubmitCountsAndWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Submit(context.Background(), Logs, logs(3), 2, 100); err != nil {
+	if _, err := p.Submit(context.Background(), Logs, logs(3), 2, 100); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Submit(context.Background(), Traces, &model.Batch{}, 4, 10); err != nil {
+	if _, err := p.Submit(context.Background(), Traces, &model.Batch{}, 4, 10); err != nil {
 		t.Fatal(err)
 	}
 	if w.rows != 3 {
@@ -96,12 +96,12 @@ func TestSubmitOverloaded(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	// A request bigger than the limit is still admitted into an empty pipeline.
-	go func() { done <- p.Submit(context.Background(), Logs, logs(15), 0, 10) }()
+	go func() { done <- submitErr(p.Submit(context.Background(), Logs, logs(15), 0, 10)) }()
 	<-w.entered
 	if rows, _ := p.Inflight(); rows != 15 {
 		t.Fatalf("inflight rows = %d, want 15", rows)
 	}
-	err = p.Submit(context.Background(), Logs, logs(1), 0, 10)
+	_, err = p.Submit(context.Background(), Logs, logs(1), 0, 10)
 	if !errors.Is(err, store.ErrOverloaded) {
 		t.Fatalf("second submit error = %v, want ErrOverloaded", err)
 	}
@@ -112,7 +112,7 @@ func TestSubmitOverloaded(t *testing.T) {
 	if rows, bytes := p.Inflight(); rows != 0 || bytes != 0 {
 		t.Fatalf("inflight after release = %d rows %d bytes", rows, bytes)
 	}
-	if err := p.Submit(context.Background(), Logs, logs(5), 0, 2000); err != nil {
+	if _, err := p.Submit(context.Background(), Logs, logs(5), 0, 2000); err != nil {
 		t.Fatalf("submit after release: %v", err)
 	}
 	if w.rows != 20 {
@@ -125,10 +125,10 @@ func TestSubmitOverloadedByBytes(t *testing.T) {
 	p, _ := New(w, Options{MaxInflightRows: 1000, MaxInflightBytes: 100})
 	done := make(chan error, 1)
 	go func() {
-		done <- p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 90)
+		done <- submitErr(p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 90))
 	}()
 	<-w.entered
-	if err := p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 20); !errors.Is(err, store.ErrOverloaded) {
+	if _, err := p.Submit(context.Background(), Metrics, &model.Batch{Metrics: make([]model.MetricPoint, 1)}, 0, 20); !errors.Is(err, store.ErrOverloaded) {
 		t.Fatalf("error = %v, want ErrOverloaded", err)
 	}
 	close(w.release)
@@ -138,7 +138,7 @@ func TestSubmitOverloadedByBytes(t *testing.T) {
 func TestSubmitStoreError(t *testing.T) {
 	w := &blockingWriter{err: store.ErrClosed}
 	p, _ := New(w, DefaultOptions())
-	err := p.Submit(context.Background(), Logs, logs(2), 0, 0)
+	_, err := p.Submit(context.Background(), Logs, logs(2), 0, 0)
 	if !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("error = %v, want ErrClosed", err)
 	}
@@ -154,9 +154,11 @@ func BenchmarkSubmit(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := p.Submit(ctx, Logs, batch, 0, 300_000); err != nil {
+			if _, err := p.Submit(ctx, Logs, batch, 0, 300_000); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 }
+
+func submitErr(_ Adjusted, err error) error { return err }

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,7 +17,7 @@ import (
 )
 
 func health(ctx context.Context, opts config.Options, stdout, stderr io.Writer) int {
-	c, err := client.New(opts.APIURL, &http10s)
+	c, err := client.New(opts.APIURL, cliHTTPClient(opts, 10*time.Second))
 	if err != nil {
 		fmt.Fprintf(stderr, "heimsight health: %v\n", err)
 		return 2
@@ -74,7 +73,7 @@ func runQuery(ctx context.Context, opts config.Options, qf queryFlags, hql strin
 		}
 		*t.out = client.TimeArg(ns)
 	}
-	c, err := client.New(opts.APIURL, nil)
+	c, err := client.New(opts.APIURL, cliHTTPClient(opts, 60*time.Second))
 	if err != nil {
 		fmt.Fprintf(stderr, "heimsight query: %v\n", err)
 		return 2
@@ -163,7 +162,3 @@ func writeCSV(w io.Writer, res *client.QueryResponse) {
 	}
 	cw.Flush()
 }
-
-var http10s = httpClient(10 * time.Second)
-
-func httpClient(timeout time.Duration) http.Client { return http.Client{Timeout: timeout} }

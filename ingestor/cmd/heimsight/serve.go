@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/heimsight/heimsight/ingestor/api"
 	"github.com/heimsight/heimsight/ingestor/otlp"
@@ -31,6 +33,17 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: opts.LogLevel}))
 	slog.SetDefault(log)
 
+	// Tokens and certificates are read before anything else starts, so that a bad file stops the
+	// process with one clear error and no listener or store ever opened.
+	authn, err := loadTokens(opts, log)
+	if err != nil {
+		return err
+	}
+	tlsConfig, err := loadTLS(opts)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -48,23 +61,30 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 	po := ingest.DefaultOptions()
 	po.MaxInflightBytes = max(po.MaxInflightBytes, 4*opts.MaxRequestBytes)
 	po.Registerer = reg
+	po.Limits = ingest.Limits{MaxRecords: opts.MaxRecordsPerRequest, MaxAttributes: opts.MaxAttributesPerRecord,
+		MaxValueLength: opts.MaxAttributeValueLength}
 	pipeline, err := ingest.New(st, po)
 	if err != nil {
 		return errors.Join(err, closeStore())
 	}
 	oo := otlp.DefaultOptions()
-	oo.Pipeline, oo.MaxRequestBytes, oo.Logger = pipeline, opts.MaxRequestBytes, log
+	oo.Pipeline, oo.MaxRequestBytes, oo.Logger, oo.Auth = pipeline, opts.MaxRequestBytes, log, authn
 	otlpHTTP, err := otlp.NewHTTP(oo)
 	if err != nil {
 		return errors.Join(err, closeStore())
 	}
-	grpcServer, err := otlp.NewGRPCServer(oo)
+	var grpcOpts []grpc.ServerOption
+	if tlsConfig != nil {
+		grpcOpts = append(grpcOpts, grpc.Creds(credentials.NewTLS(tlsConfig)))
+	}
+	grpcServer, err := otlp.NewGRPCServer(oo, grpcOpts...)
 	if err != nil {
 		return errors.Join(err, closeStore())
 	}
 	restAPI, err := api.New(api.Options{
 		Pipeline: pipeline, OTLP: otlpHTTP, Query: newQuerier(st, opts), Gatherer: reg,
 		Version: version, Backend: st.Backend(), MaxRequestBytes: opts.MaxRequestBytes, Logger: log,
+		Auth: authn, MaxConcurrentQueries: opts.QueryMaxConcurrent,
 	})
 	if err != nil {
 		return errors.Join(err, closeStore())
@@ -103,13 +123,13 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		otlpL = listeners[2]
 	}
 
-	restServer := newHTTPServer(restAPI, opts.QueryTimeout+10*time.Second, log)
-	otlpServer := newHTTPServer(otlpHTTP.Handler(), time.Minute, log)
+	restServer := newHTTPServer(restAPI, opts.QueryTimeout+10*time.Second, log, tlsConfig)
+	otlpServer := newHTTPServer(otlpHTTP.Handler(), time.Minute, log, tlsConfig)
 
 	errc := make(chan error, 3)
-	go func() { errc <- serveHTTP("REST", restServer, restL) }()
+	go func() { errc <- serveHTTP("REST", restServer, restL, tlsConfig != nil) }()
 	if !shared {
-		go func() { errc <- serveHTTP("OTLP/HTTP", otlpServer, otlpL) }()
+		go func() { errc <- serveHTTP("OTLP/HTTP", otlpServer, otlpL, tlsConfig != nil) }()
 	}
 	go func() {
 		if err := grpcServer.Serve(grpcL); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
@@ -120,7 +140,8 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 	}()
 	// One parsable line with the real addresses, so that port 0 is usable by scripts and tests.
 	log.Info("listening", "rest", restL.Addr().String(), "grpc", grpcL.Addr().String(),
-		"otlp_http", otlpL.Addr().String(), "storage", st.Backend(), "version", version)
+		"otlp_http", otlpL.Addr().String(), "storage", st.Backend(), "version", version,
+		"tls", tlsConfig != nil, "auth", authn.Enabled())
 
 	var runErr error
 	select {
@@ -178,8 +199,9 @@ func openStore(opts config.Options, log *slog.Logger, reg prometheus.Registerer)
 	return nil, fmt.Errorf("cannot open store: unknown HEIMSIGHT_STORAGE %q", opts.Storage)
 }
 
-func newHTTPServer(h http.Handler, writeTimeout time.Duration, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, writeTimeout time.Duration, log *slog.Logger, tlsConfig *tls.Config) *http.Server {
 	return &http.Server{
+		TLSConfig:         tlsConfig,
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
@@ -189,8 +211,13 @@ func newHTTPServer(h http.Handler, writeTimeout time.Duration, log *slog.Logger)
 	}
 }
 
-func serveHTTP(name string, s *http.Server, l net.Listener) error {
-	if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+func serveHTTP(name string, s *http.Server, l net.Listener, useTLS bool) error {
+	serve := s.Serve
+	if useTLS {
+		// The certificate is in s.TLSConfig; ServeTLS adds HTTP/2 (ALPN) to it.
+		serve = func(l net.Listener) error { return s.ServeTLS(l, "", "") }
+	}
+	if err := serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("cannot serve %s: %w", name, err)
 	}
 	return nil

@@ -186,6 +186,12 @@ type IngestResponse struct {
 	Rejected int64 `json:"rejected"`
 	// Errors lists rejected records (at most MaxReportedErrors; Rejected has the full count).
 	Errors []RecordError `json:"errors,omitempty"`
+	// DroppedAttributes counts attributes dropped over HEIMSIGHT_MAX_ATTRIBUTES_PER_RECORD and
+	// TruncatedValues attribute values cut to HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH bytes; the
+	// records themselves were stored. Warning says the same in words.
+	DroppedAttributes int64  `json:"dropped_attributes,omitempty"`
+	TruncatedValues   int64  `json:"truncated_values,omitempty"`
+	Warning           string `json:"warning,omitempty"`
 }
 
 // RecordError says why one record of a request was rejected.
