@@ -6,4 +6,8 @@
 // the query engine, and encode the answer. Listing filters become HQL syntax trees built with
 // the pkg/hql constructors, never query text. Every error is JSON,
 // {"error": {"code": "...", "message": "..."}}, with the matching HTTP status.
+//
+// With Options.Auth set, every request but /health needs a bearer token whose scope the table
+// in requiredAccess gives; it is decided on the path before routing, so the configuration
+// prefix is protected for routes added later. Queries share MaxConcurrentQueries slots.
 package api

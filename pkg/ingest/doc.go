@@ -7,5 +7,10 @@
 // synchronously, so whatever a caller acknowledges is durable and nothing accepted is ever
 // dropped. The in-flight totals are the queue depth.
 //
+// Submit also applies the per-request Limits, one implementation for OTLP/gRPC, OTLP/HTTP and
+// REST: a request with too many records is refused whole (ErrTooManyRecords); attributes over
+// the per-list limit are dropped and counted in dropped_attributes_count, and long attribute
+// values are truncated, both counted in Prometheus and reported back to the client.
+//
 // It imports pkg/model and pkg/store only; it knows nothing about protocols.
 package ingest
