@@ -113,7 +113,9 @@ func init() {
 				"duckdb:distinct": "count(DISTINCT {0})", "clickhouse:distinct": "count(DISTINCT {0})"}},
 		{Name: "count_if", Aggregate: true, Args: []ArgClass{ArgBool}, Result: fixed(TypeInt),
 			Signature: "count_if(cond bool) int", Doc: "number of rows where cond is true",
-			Render: both("count_if({0})", "countIf({0})")},
+			// DuckDB's count_if is NULL when every condition is NULL; count() of a CASE is 0,
+			// as ClickHouse's countIf is.
+			Render: both("count(CASE WHEN {0} THEN 1 END)", "countIf({0})")},
 		{Name: "sum", Aggregate: true, Args: []ArgClass{ArgNumeric}, Result: sameAsArg(0),
 			Signature: "sum(x number) number", Doc: "sum of x",
 			// DuckDB sums BIGINT into HUGEINT; keep results 64-bit like ClickHouse.
@@ -191,12 +193,13 @@ func init() {
 			Result: fixed(TypeFloat), Signature: "round(x number[, digits int]) float",
 			// ClickHouse rounds float halves to even; DuckDB's round_even does the same, so the
 			// backends agree.
-			Doc:    "x rounded to digits decimal places, halves to even",
-			Render: both("round_even(CAST({0} AS DOUBLE), {1})", "round(toFloat64({0}), {1})")},
+			Doc: "x rounded to digits decimal places, halves to even",
+			// "+ 0" turns -0 (round(-0.4)) into 0: the backends disagree on when they return -0.
+			Render: both("(round_even(CAST({0} AS DOUBLE), {1}) + 0)", "(round(toFloat64({0}), {1}) + 0)")},
 		{Name: "floor", Args: []ArgClass{ArgNumeric}, Result: fixed(TypeFloat), Signature: "floor(x number) float",
 			Doc: "largest integer <= x", Render: both("floor(CAST({0} AS DOUBLE))", "floor(toFloat64({0}))")},
 		{Name: "ceil", Args: []ArgClass{ArgNumeric}, Result: fixed(TypeFloat), Signature: "ceil(x number) float",
-			Doc: "smallest integer >= x", Render: both("ceil(CAST({0} AS DOUBLE))", "ceil(toFloat64({0}))")},
+			Doc: "smallest integer >= x", Render: both("(ceil(CAST({0} AS DOUBLE)) + 0)", "(ceil(toFloat64({0})) + 0)")},
 		{Name: "sqrt", Args: []ArgClass{ArgNumeric}, Result: fixed(TypeFloat), Signature: "sqrt(x number) float",
 			Doc: "square root", Render: both("sqrt({0})", "sqrt({0})")},
 		{Name: "ln", Args: []ArgClass{ArgNumeric}, Result: fixed(TypeFloat), Signature: "ln(x number) float",

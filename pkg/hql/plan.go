@@ -211,12 +211,29 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 		out.From, out.To = timeRange(w, pl.t.TimeColumn)
 	}
 	for _, g := range s.GroupBy {
-		e, err := pl.expr(g, scopeGroup)
-		if err != nil {
-			return err
+		var e *PExpr
+		if n, ok := g.(*IntLit); ok {
+			// GROUP BY 2: the second output column, as in SQL.
+			if n.Value < 1 || n.Value > int64(len(out.Select)) {
+				return errorf(n.At, "GROUP BY position %d is not in the select list (1..%d)", n.Value, len(out.Select))
+			}
+			e = out.Select[n.Value-1]
+			if hasAggregate(e) {
+				return errorf(n.At, "cannot group by position %d: it is an aggregate", n.Value)
+			}
+		} else {
+			var err error
+			if e, err = pl.expr(g, scopeGroup); err != nil {
+				return err
+			}
 		}
 		if !e.Type.comparable() {
 			return errorf(g.Pos(), "cannot group by a %s", e.Type)
+		}
+		// A constant key does not change the groups; backends would also read a literal
+		// integer key as a column position.
+		if !readsColumn(e) {
+			return errorf(g.Pos(), "cannot group by a constant")
 		}
 		out.GroupBy = append(out.GroupBy, e)
 	}
@@ -240,6 +257,9 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 		e, err := pl.orderExpr(o.Expr)
 		if err != nil {
 			return err
+		}
+		if e.Kind != POutput && !readsColumn(e) && !hasAggregate(e) {
+			return errorf(o.At, "cannot order by a constant")
 		}
 		if !e.Type.orderable() {
 			return errorf(o.At, "cannot order by a %s", e.Type)
@@ -939,6 +959,19 @@ func (pl *planner) macro(n *Macro, sc scope) (*PExpr, error) {
 		return pl.call(&Call{At: n.At, Name: "bucket", Args: n.Args}, sc)
 	}
 	return nil, errorf(n.At, "unknown macro %s%s", n.Name, didYouMean(n.Name, macroNames))
+}
+
+// readsColumn reports whether e reads a column of the table.
+func readsColumn(e *PExpr) bool {
+	if e.Kind == PColumn || e.Kind == PAttr {
+		return true
+	}
+	for _, a := range e.Args {
+		if readsColumn(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasAggregate reports whether e contains an aggregate call.

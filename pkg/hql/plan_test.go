@@ -71,6 +71,10 @@ func TestPlanErrors(t *testing.T) {
 		{"SELECT * FROM logs WHERE NOT body", "NOT needs a boolean", 1, 26},
 		{"SELECT * FROM logs WHERE body LIKE 5", "LIKE needs string operands", 1, 31},
 		{"SELECT timestamp, avg FROM metrics_1hour WHERE name = 'cpu_usage' LIMIT 100", "table metrics_1hour is an aggregation tier that this server does not build yet", 1, 28},
+		{"SELECT 'x' AS k, count(*) FROM logs GROUP BY k", "cannot group by a constant", 1, 46},
+		{"SELECT body FROM logs ORDER BY 'x'", "cannot order by a constant", 1, 32},
+		{"SELECT service, count(*) FROM logs GROUP BY 3", "GROUP BY position 3 is not in the select list (1..2)", 1, 45},
+		{"SELECT service, count(*) FROM logs GROUP BY 2", "cannot group by position 2: it is an aggregate", 1, 45},
 		{"SELECT service, lower(service) AS service FROM logs", "duplicate output column name 'service'", 1, 17},
 		{"SELECT * FROM logs_1day_counts WHERE levl = 'error'", "unknown column 'levl' in table logs_1day_counts; did you mean 'level'?", 1, 38},
 	}

@@ -24,6 +24,11 @@ type Dialect interface {
 	// ReuseParams says equal values may share one placeholder ($1 used twice). Dialects with
 	// positional '?' placeholders bind each occurrence separately.
 	ReuseParams() bool
+	// InlineKeyLiterals says the backend cannot bind parameters in GROUP BY and ORDER BY
+	// (DuckDB): literals in ORDER BY terms and in grouping keys (and in the same expressions
+	// elsewhere in the statement, so that both places read identically) are then rendered by
+	// Literal.
+	InlineKeyLiterals() bool
 	// Template returns the SQL template of an operator or construct (see Constructs).
 	Template(construct string) string
 }
@@ -57,6 +62,9 @@ func Emit(d Dialect, p *hql.QueryPlan, source store.TableSource, inline bool) (s
 	e := &emitter{d: d, p: p, inline: inline, tableAlias: d.QuoteIdent(p.Table.Name), name: d.Name()}
 	if d.ReuseParams() && !inline {
 		e.seen = map[any]int{}
+	}
+	if d.InlineKeyLiterals() && !inline && len(p.GroupBy) > 0 {
+		e.groupKeys = p.GroupBy
 	}
 	b := &e.b
 	b.Grow(1024)
@@ -99,7 +107,13 @@ func Emit(d Dialect, p *hql.QueryPlan, source store.TableSource, inline bool) (s
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			e.expr(o.Expr)
+			if d.InlineKeyLiterals() && !inline {
+				e.inline = true
+				e.expr(o.Expr)
+				e.inline = false
+			} else {
+				e.expr(o.Expr)
+			}
 			// Explicit NULL placement: the backends' defaults differ.
 			if o.Desc {
 				b.WriteString(" DESC NULLS LAST")
@@ -132,6 +146,7 @@ type emitter struct {
 	b          strings.Builder
 	args       []any
 	seen       map[any]int
+	groupKeys  []*hql.PExpr // set when literals in grouping keys must be inlined
 	err        error
 }
 
@@ -241,6 +256,25 @@ func (e *emitter) expr(x *hql.PExpr) {
 	if e.err != nil {
 		return
 	}
+	if e.groupKeys != nil && !e.inline && isGroupKey(e.groupKeys, x) {
+		e.inline = true
+		e.expr1(x)
+		e.inline = false
+		return
+	}
+	e.expr1(x)
+}
+
+func isGroupKey(keys []*hql.PExpr, x *hql.PExpr) bool {
+	for _, k := range keys {
+		if hql.Equal(k, x) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *emitter) expr1(x *hql.PExpr) {
 	b := &e.b
 	switch x.Kind {
 	case hql.PColumn:

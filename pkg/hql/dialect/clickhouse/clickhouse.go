@@ -116,6 +116,9 @@ func (Dialect) Literal(v any) (string, error) {
 
 func (Dialect) Placeholder(int) string { return "?" }
 
+// InlineKeyLiterals: see dialect.Dialect.
+func (Dialect) InlineKeyLiterals() bool { return false }
+
 func (Dialect) ReuseParams() bool { return false }
 
 var templates = map[string]string{

@@ -84,6 +84,9 @@ func (Dialect) Literal(v any) (string, error) {
 
 func (Dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
+// InlineKeyLiterals: see dialect.Dialect.
+func (Dialect) InlineKeyLiterals() bool { return true }
+
 func (Dialect) ReuseParams() bool { return true }
 
 var templates = map[string]string{

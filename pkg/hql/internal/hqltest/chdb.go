@@ -141,7 +141,7 @@ func normalize(v any, typ hql.Type) string {
 			return fmt.Sprint(x.String() != "0")
 		case hql.TypeFloat:
 			f, _ := x.Float64()
-			return fmt.Sprintf("%g", f)
+			return fmt.Sprintf("%.15g", f)
 		}
 		return x.String()
 	case string:
@@ -153,7 +153,7 @@ func normalize(v any, typ hql.Type) string {
 		if typ == hql.TypeFloat {
 			var f float64
 			if _, err := fmt.Sscan(x, &f); err == nil {
-				return fmt.Sprintf("%g", f)
+				return fmt.Sprintf("%.15g", f)
 			}
 		}
 		return x
@@ -162,7 +162,7 @@ func normalize(v any, typ hql.Type) string {
 		for i, e := range x {
 			if n, ok := e.(json.Number); ok {
 				f, _ := n.Float64()
-				parts[i] = fmt.Sprintf("%g", f)
+				parts[i] = fmt.Sprintf("%.15g", f)
 				continue
 			}
 			parts[i] = normalize(e, hql.TypeString)

@@ -222,7 +222,8 @@ var Cases = []Case{
 		"api | POST /b | 2000\napi | GET /a | 397\n"},
 }
 
-// Format renders one value canonically: timestamps RFC 3339 in UTC, floats with %g, NULL,
+// Format renders one value canonically: timestamps RFC 3339 in UTC, floats to 15 significant
+// digits (the backends may differ in the last bit of interpolated quantiles), NULL,
 // lists as [a b], maps as {k=v,...} sorted.
 func Format(v any) string {
 	switch x := v.(type) {
@@ -231,7 +232,7 @@ func Format(v any) string {
 	case time.Time:
 		return x.UTC().Format(time.RFC3339Nano)
 	case float64:
-		return fmt.Sprintf("%g", x)
+		return fmt.Sprintf("%.15g", x)
 	case []byte:
 		return string(x)
 	case []any:
