@@ -35,9 +35,27 @@ func pregen(n int) [][]model.LogRecord {
 }
 
 // BenchmarkWriteLogs measures durable ingest: 1,000-record batches from 8 goroutines, WAL
-// group commit with fsync, Arrow buffers and background flushes to Parquet included.
+// group commit with fdatasync, Arrow buffers and background flushes to Parquet included.
 func BenchmarkWriteLogs(b *testing.B) {
-	batches := pregen(8)
+	g := newLogGen(1, time.Now().Add(-time.Minute))
+	benchWrite(b, func() *model.Batch { return &model.Batch{Logs: g.batch(benchBatch)} })
+}
+
+func BenchmarkWriteSpans(b *testing.B) {
+	g := newLogGen(5, time.Now().Add(-time.Minute))
+	benchWrite(b, func() *model.Batch { return &model.Batch{Spans: g.spans(benchBatch)} })
+}
+
+func BenchmarkWriteMetrics(b *testing.B) {
+	g := newLogGen(6, time.Now().Add(-time.Minute))
+	benchWrite(b, func() *model.Batch { return &model.Batch{Metrics: g.points(benchBatch)} })
+}
+
+func benchWrite(b *testing.B, gen func() *model.Batch) {
+	batches := make([]*model.Batch, 8)
+	for i := range batches {
+		batches[i] = gen()
+	}
 	o := DefaultOptions(b.TempDir())
 	o.CompactInterval = 0
 	o.OverloadWait = time.Minute // measure sustained throughput: writers wait for flushes
@@ -45,7 +63,7 @@ func BenchmarkWriteLogs(b *testing.B) {
 	counting := memory.NewCheckedAllocator(mallocator.NewMallocator())
 	o.Allocator = counting
 	s := openTest(b, o)
-	b.ReportMetric(rssMiB(), "openRSS-MiB")
+	openRSS := rssMiB()
 	stopSampling := sampleMemory(b, counting)
 	defer stopSampling()
 	var next atomic.Int64
@@ -57,7 +75,7 @@ func BenchmarkWriteLogs(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := next.Add(1)
-			if err := s.Write(context.Background(), &model.Batch{Logs: batches[i%int64(len(batches))]}); err != nil {
+			if err := s.Write(context.Background(), batches[i%int64(len(batches))]); err != nil {
 				b.Error(err)
 				return
 			}
@@ -68,10 +86,10 @@ func BenchmarkWriteLogs(b *testing.B) {
 	cpu.report(b, b.N*benchBatch)
 	b.ReportMetric(float64(b.N*benchBatch)/elapsed.Seconds(), "rows/s")
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(b.N*benchBatch), "ns/row")
+	b.ReportMetric(openRSS, "openRSS-MiB")
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(peakRSSMiB(), "peakRSS-MiB")
 }
 
 // sampleMemory records the peaks of the Arrow (C) memory, the Go heap and the RSS every

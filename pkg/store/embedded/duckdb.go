@@ -11,8 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/heimsight/heimsight/pkg/store"
 )
 
 // duckDB is an in-memory DuckDB database (it stores nothing: it only reads our Parquet parts
@@ -22,6 +25,8 @@ type duckDB struct {
 	connector *duckdb.Connector
 	conns     chan *dconn
 	all       []*dconn
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 type dconn struct {
@@ -44,7 +49,7 @@ func openDuckDB(o *Options) (*duckDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open DuckDB: %w", err)
 	}
-	db := &duckDB{connector: connector, conns: make(chan *dconn, o.QueryConns)}
+	db := &duckDB{connector: connector, conns: make(chan *dconn, o.QueryConns), closing: make(chan struct{})}
 	for range o.QueryConns {
 		c, err := connector.Connect(context.Background())
 		if err != nil {
@@ -66,8 +71,15 @@ func openDuckDB(o *Options) (*duckDB, error) {
 
 func (db *duckDB) get(ctx context.Context) (*dconn, error) {
 	select {
+	case <-db.closing:
+		return nil, store.ErrClosed
+	default:
+	}
+	select {
 	case c := <-db.conns:
 		return c, nil
+	case <-db.closing:
+		return nil, store.ErrClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -80,11 +92,15 @@ func (c *dconn) exec(ctx context.Context, query string) error {
 	return err
 }
 
-// close closes every connection and then the connector (in that order: a connector closed
-// under open connections can spin).
+// close waits for running queries to return their connections, then closes every connection
+// and the connector (in that order: a connector closed under open connections can spin).
 func (db *duckDB) close() error {
 	if db == nil {
 		return nil
+	}
+	db.closeOnce.Do(func() { close(db.closing) })
+	for range db.all {
+		<-db.conns
 	}
 	var first error
 	for _, c := range db.all {

@@ -110,3 +110,88 @@ func (g *logGen) batch(n int) []model.LogRecord {
 	}
 	return logs
 }
+
+// spans returns n spans in traces of ~10 spans, ~8 attributes each, a fifth with an event.
+func (g *logGen) spans(n int) []model.Span {
+	spans := make([]model.Span, n)
+	var tid model.TraceID
+	for i := range spans {
+		if i%10 == 0 {
+			v, w := g.rng.Uint64(), g.rng.Uint64()
+			for k := 0; k < 8; k++ {
+				tid[k], tid[8+k] = byte(v>>(8*k)), byte(w>>(8*k))
+			}
+		}
+		g.ts += int64(g.rng.IntN(200_000))
+		var sid, parent model.SpanID
+		v := g.rng.Uint64()
+		for k := 0; k < 8; k++ {
+			sid[k] = byte(v >> (8 * k))
+		}
+		if i%10 != 0 {
+			parent = spans[i-1].SpanID
+		}
+		route, method := routes[g.rng.IntN(len(routes))], methods[g.rng.IntN(len(methods))]
+		sp := model.Span{
+			TraceID: tid, SpanID: sid, ParentSpanID: parent, Flags: 1,
+			Name: method + " " + route, Kind: model.SpanKind(1 + g.rng.IntN(3)),
+			StartTimestamp: g.ts, EndTimestamp: g.ts + int64(g.rng.IntN(50_000_000)),
+			Attributes: model.Attributes{
+				model.StringKV("http.method", method),
+				model.StringKV("http.route", route),
+				model.KV("http.status_code", model.IntValue([]int64{200, 200, 201, 404, 500}[g.rng.IntN(5)])),
+				model.StringKV("net.peer.name", "10.0.0."+strconv.Itoa(g.rng.IntN(255))),
+				model.StringKV("user.id", "u-"+strconv.Itoa(g.rng.IntN(50000))),
+				model.StringKV("db.system", "postgresql"),
+				model.KV("retry", model.BoolValue(g.rng.IntN(10) == 0)),
+				model.StringKV("region", []string{"eu-west-1", "us-east-1"}[g.rng.IntN(2)]),
+			},
+			StatusCode: model.StatusCode(g.rng.IntN(3)),
+			Resource:   g.resources[g.rng.IntN(len(g.resources))],
+			Scope:      g.scope,
+		}
+		if g.rng.IntN(5) == 0 {
+			sp.Events = []model.SpanEvent{{Timestamp: g.ts + 1000, Name: "exception",
+				Attributes: model.Attributes{model.StringKV("exception.type", "TimeoutError")}}}
+		}
+		spans[i] = sp
+	}
+	return spans
+}
+
+// points returns n metric points: gauges, sums and histograms with ~5 attributes.
+func (g *logGen) points(n int) []model.MetricPoint {
+	ps := make([]model.MetricPoint, n)
+	for i := range ps {
+		g.ts += int64(g.rng.IntN(100_000))
+		p := model.MetricPoint{
+			Name: []string{"http.server.duration", "process.cpu.time", "queue.size", "db.client.connections"}[i%4],
+			Unit: "ms", StartTimestamp: g.ts - int64(time.Minute), Timestamp: g.ts,
+			Attributes: model.Attributes{
+				model.StringKV("http.method", methods[g.rng.IntN(len(methods))]),
+				model.StringKV("http.route", routes[g.rng.IntN(len(routes))]),
+				model.KV("http.status_code", model.IntValue(200)),
+				model.StringKV("region", "eu-west-1"),
+				model.StringKV("instance", "i-"+strconv.Itoa(g.rng.IntN(100))),
+			},
+			Resource: g.resources[g.rng.IntN(len(g.resources))],
+			Scope:    g.scope,
+		}
+		switch i % 4 {
+		case 0:
+			p.Type, p.Temporality = model.MetricHistogram, model.TemporalityCumulative
+			p.Count, p.Sum, p.HasSum = uint64(g.rng.IntN(1000)), float64(g.rng.IntN(100000)), true
+			p.ExplicitBounds = []float64{5, 10, 25, 50, 100, 250, 500, 1000}
+			p.BucketCounts = make([]uint64, 9)
+			for k := range p.BucketCounts {
+				p.BucketCounts[k] = uint64(g.rng.IntN(100))
+			}
+		case 1:
+			p.Type, p.Temporality, p.IsMonotonic, p.Value = model.MetricSum, model.TemporalityCumulative, true, float64(g.rng.IntN(1e6))
+		default:
+			p.Type, p.Value = model.MetricGauge, float64(g.rng.IntN(1000))/10
+		}
+		ps[i] = p
+	}
+	return ps
+}

@@ -205,8 +205,6 @@ func (w *walWriter) close() error {
 	return err
 }
 
-func fdatasync(f *os.File) error { return f.Sync() }
-
 // syncDir fsyncs a directory so that entries created, renamed or removed in it are durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
