@@ -63,7 +63,9 @@ type wireDec struct {
 	u64slab []uint64
 	f64slab []float64
 
-	raws [][]byte // raw events, links, exemplars or quantiles of the item being decoded
+	// raws and raw2 collect the encoded events and links of a span, or exemplars of a point, to
+	// decode once the item's own attribute list is closed.
+	raws [][]byte
 	raw2 [][]byte
 }
 
