@@ -255,3 +255,22 @@ func TestPlanGoBuiltTrees(t *testing.T) {
 		t.Errorf("500 filters: %v", err)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	d := DefaultCatalog().Describe()
+	if len(d.Tables) != 13 || d.Tables[0].Name != "logs" || d.Tables[3].Available {
+		t.Errorf("tables: %+v", d.Tables[:4])
+	}
+	var level *ColumnInfo
+	for i, c := range d.Tables[0].Columns {
+		if c.Name == "level" {
+			level = &d.Tables[0].Columns[i]
+		}
+	}
+	if level == nil || !level.Derived || level.Type != "string" {
+		t.Errorf("level: %+v", level)
+	}
+	if len(d.Functions) < 30 || len(d.Keywords) == 0 || d.Keywords[0] != "AND" || len(d.Macros) != 6 {
+		t.Errorf("functions %d keywords %v macros %v", len(d.Functions), d.Keywords, d.Macros)
+	}
+}

@@ -1,6 +1,9 @@
 package hql
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Pos is a position in HQL source text. Offset is a 0-based byte offset; Line and Column are
 // 1-based, Column counting bytes, so an editor can underline the exact spot.
@@ -76,11 +79,12 @@ var keywordText = func() map[string]string {
 // IsKeyword reports whether s (any case) is a reserved HQL keyword.
 func IsKeyword(s string) bool { return keywords[strings.ToUpper(s)] }
 
-// Keywords returns the reserved words, for editors' autocomplete.
+// Keywords returns the reserved words, sorted, for editors' autocomplete.
 func Keywords() []string {
 	out := make([]string, 0, len(keywords))
 	for k := range keywords {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
 }
