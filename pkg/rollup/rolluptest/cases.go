@@ -103,8 +103,12 @@ func Generate(n int, seed uint64) []string {
 		func() string {
 			return "550e8400-e29b-41d4-a716-" + strconv.FormatUint(0x100000000000+r.Uint64()%0xeffffffffff, 16)
 		},
-		func() string { return []string{"fe80::1", "::1", "2001:db8::" + strconv.Itoa(r.IntN(999)), "::ffff:10.0.0." + strconv.Itoa(r.IntN(256))}[r.IntN(4)] },
-		func() string { return []string{"bob", "a.b+c", "x_1"}[r.IntN(3)] + "@" + []string{"example.com", "mail.co.uk", "h"}[r.IntN(3)] },
+		func() string {
+			return []string{"fe80::1", "::1", "2001:db8::" + strconv.Itoa(r.IntN(999)), "::ffff:10.0.0." + strconv.Itoa(r.IntN(256))}[r.IntN(4)]
+		},
+		func() string {
+			return []string{"bob", "a.b+c", "x_1"}[r.IntN(3)] + "@" + []string{"example.com", "mail.co.uk", "h"}[r.IntN(3)]
+		},
 		func() string { return "'" + words[r.IntN(len(words))] + "'" },
 		func() string { return `"` + words[r.IntN(len(words))] + strconv.Itoa(r.IntN(10)) + `"` },
 		func() string { return words[r.IntN(len(words))] },
