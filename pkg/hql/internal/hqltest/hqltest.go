@@ -215,6 +215,8 @@ var Cases = []Case{
 	{"negative arithmetic", "SELECT -7 / 2, -7 % 2, -(3 - 5), abs(-2.5) FROM logs LIMIT 1", "-3.5 | -1 | 2 | 2.5\n"},
 	{"five minute buckets", "SELECT $__timeGroup(timestamp, '5m') AS t, count(*) FROM logs GROUP BY t ORDER BY t", "2024-01-01T00:00:00Z | 4\n2024-01-01T01:00:00Z | 1\n"},
 	{"timestamp comparisons", "SELECT count(*) FROM logs WHERE timestamp BETWEEN '2024-01-01T00:00:30Z' AND '2024-01-01 00:02:05' AND observed_timestamp >= timestamp", "3\n"},
+	{"order by alias named like a column", "SELECT severity_text AS service FROM logs ORDER BY service LIMIT 3", "ERROR\nFATAL\nINFO\n"},
+	{"distinct order by expression", "SELECT DISTINCT service || '!' AS s FROM logs ORDER BY service || '!' DESC", "checkout!\ncart!\n"},
 	{"tier example 1", "SELECT timestamp, avg FROM metrics_1hour WHERE name = 'cpu_usage' LIMIT 100", "2024-01-01T00:00:00Z | 0.5\n"},
 	{"tier example 2", "SELECT * FROM logs_1day_counts WHERE level = 'error' LIMIT 30", "2024-01-01T00:00:00Z | error | api | Error at <TIMESTAMP> | 7\n"},
 	{"tier example 3", "SELECT timestamp, service, operation, p95_duration_ns / 1000000 as p95_ms FROM spans_1hour_stats LIMIT 100", ""},
