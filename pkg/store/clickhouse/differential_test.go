@@ -288,4 +288,3 @@ func differentialBatch(t0 int64) *model.Batch {
 	)
 	return b
 }
-
