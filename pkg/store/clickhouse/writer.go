@@ -332,7 +332,9 @@ type batchInserter struct {
 }
 
 func (b *batchInserter) insert(ctx context.Context, t *tableSpec, buf tableBuffer) (err error) {
-	batch, err := b.conn.PrepareBatch(ctx, insertSQL(b.database, t), driver.WithReleaseConnection())
+	// The batch is filled and sent at once, so it keeps its connection (releasing it would make
+	// Send acquire another and repeat the INSERT).
+	batch, err := b.conn.PrepareBatch(ctx, insertSQL(b.database, t))
 	if err != nil {
 		return err
 	}
