@@ -95,3 +95,13 @@ func TestParamsMatchInline(t *testing.T) {
 		}
 	}
 }
+
+func TestDialectsProvideEveryConstruct(t *testing.T) {
+	for _, d := range []dialect.Dialect{duckdb.Dialect{}, clickhouse.Dialect{}} {
+		for _, c := range dialect.Constructs {
+			if d.Template(c) == "" {
+				t.Errorf("%s has no template for %q", d.Name(), c)
+			}
+		}
+	}
+}
