@@ -84,10 +84,10 @@ var ErrInvalid = errors.New("invalid retention policy")
 
 // Manager holds the current policies and changes them. Safe for concurrent use.
 type Manager struct {
-	opts    Options
-	mu      sync.Mutex // serializes changes; held while the store applies one
-	cur     Policies
-	gauges  *gauges
+	opts   Options
+	mu     sync.Mutex // serializes changes; held while the store applies one
+	cur    Policies
+	gauges *gauges
 }
 
 // New loads the persisted policies (the defaults when none are) and returns a manager. It does
