@@ -312,3 +312,66 @@ func TestRandomRequestsAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestLargeRequestsAgree covers what small random requests do not reach: the attribute slab
+// filling up and being replaced, also in the middle of an item that is then rejected. Items
+// get varied attribute counts so the slab estimate is wrong in both directions.
+func TestLargeRequestsAgree(t *testing.T) {
+	for _, n := range []int{257, 1500} {
+		logs := logsRequest(n)
+		for i, r := range logs.ResourceLogs[0].ScopeLogs[0].LogRecords {
+			r.Attributes = append(r.Attributes, attrs10(i)[:i%11]...) // duplicates too
+			if i%40 > 30 {
+				r.Attributes = append(r.Attributes, attrs10(i+1000)...)
+				r.Attributes = append(r.Attributes, kv("extra", sv("x")), kv("more", iv(int64(i))))
+			}
+			switch {
+			case i%5 == 0:
+				r.TimeUnixNano, r.ObservedTimeUnixNano = 0, 0
+			case i%7 == 0:
+				r.TraceId = r.TraceId[:3]
+			}
+		}
+		res := mustDecode(t, SignalLogs, mustMarshal(t, logs))
+		mustAgree(t, SignalLogs, mustMarshal(t, logs))
+		if res.Rejected == 0 || len(res.Batch.Logs) == 0 {
+			t.Fatalf("logs: %d kept, %d rejected", len(res.Batch.Logs), res.Rejected)
+		}
+
+		spans := tracesRequest(n)
+		for i, s := range spans.ResourceSpans[0].ScopeSpans[0].Spans {
+			s.Events = append(s.Events, &tracepb.Span_Event{TimeUnixNano: tBase, Attributes: attrs10(i)[:i%9]})
+			if i%6 == 0 {
+				s.Links = append(s.Links, &tracepb.Span_Link{TraceId: tid1, SpanId: make([]byte, 8), Attributes: attrs10(i)})
+			}
+		}
+		mustAgree(t, SignalTraces, mustMarshal(t, spans))
+
+		metrics := metricsRequest(n)
+		for i, p := range metrics.ResourceMetrics[0].ScopeMetrics[0].Metrics[1].GetHistogram().DataPoints {
+			if i%4 == 0 {
+				p.BucketCounts = p.BucketCounts[:2]
+			}
+			p.Attributes = append(p.Attributes, attrs10(i+7)...)
+		}
+		mustAgree(t, SignalMetrics, mustMarshal(t, metrics))
+	}
+
+	// Small records first, so that the slab estimate is far too low when big records come,
+	// and every other big record rejected: the slab is replaced while a rejected record is
+	// open.
+	logs := logsRequest(400)
+	for i, r := range logs.ResourceLogs[0].ScopeLogs[0].LogRecords {
+		if i < 300 {
+			r.Attributes = r.Attributes[:1]
+			continue
+		}
+		for j := 0; j < 40; j++ {
+			r.Attributes = append(r.Attributes, kv("k"+string(rune('a'+j%26))+string(rune('a'+j/26)), iv(int64(j))))
+		}
+		if i%2 == 0 {
+			r.TimeUnixNano, r.ObservedTimeUnixNano = 0, 0
+		}
+	}
+	mustAgree(t, SignalLogs, mustMarshal(t, logs))
+}

@@ -290,8 +290,10 @@ func (d *wireDec) growSlab() {
 	open := len(d.slab) - d.listStart
 	size := 256
 	if d.itemsDone > 0 {
+		// The item being decoded counts as left; the margin covers items a little above
+		// the average without a third slab.
 		left := d.itemsTotal - d.itemsDone + 1
-		size = max(size, left*(d.pushed/d.itemsDone+1)+64)
+		size = max(size, (left*d.pushed+d.itemsDone-1)/d.itemsDone+left/32+64)
 	}
 	size = max(size, 2*open)
 	ns := make([]model.KeyValue, open, size)
