@@ -242,13 +242,16 @@ func parseEntry(entry string) (Token, error) {
 	if !ok1 || !ok2 {
 		return Token{}, errors.New(`want name:scopes:secret (for example "grafana:query:<secret>")`)
 	}
+	// Neither an invalid name nor an unknown scope is quoted back: a line with its fields in
+	// the wrong order, or a file that is not a token file at all (a password file named by
+	// mistake), would otherwise put a secret into the log.
 	name = strings.TrimSpace(name)
 	if !validName(name) {
-		return Token{}, fmt.Errorf("invalid name %q: want letters, digits, '.', '_' or '-'", name)
+		return Token{}, errors.New("invalid name in the first field: want 1 to 64 letters, digits, '.', '_' or '-'")
 	}
 	sc, err := ParseScope(scopes)
 	if err != nil {
-		return Token{}, fmt.Errorf("%q: %w", name, err)
+		return Token{}, fmt.Errorf("%q: unknown scope in the second field: want ingest, query or admin, joined with +", name)
 	}
 	if len(secret) < MinSecretLength {
 		return Token{}, fmt.Errorf("%q: secret shorter than %d characters", name, MinSecretLength)

@@ -47,6 +47,9 @@ func TestParseErrorsNeverShowSecrets(t *testing.T) {
 		"a:ingest:" + secretA + ",a:query:" + secretB,
 		"a:ingest:" + secretA + ",b:query:" + secretA,
 		"a:ingest:" + strings.Replace(secretA, "a", " ", 1),
+		"a:" + secretA + ":ingest",                // fields swapped
+		secretB + "!:ingest:" + secretA,           // secret where the name goes
+		"root:$6$" + secretB + ":19000:0:99999:7", // /etc/shadow by mistake
 	} {
 		_, err := Parse(in)
 		if err == nil {

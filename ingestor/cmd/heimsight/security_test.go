@@ -289,7 +289,7 @@ func TestBadSecurityFilesRefuseToStart(t *testing.T) {
 		{"NUL in path", map[string]string{"HEIMSIGHT_TLS_CERT_FILE": certFile + "\x00", "HEIMSIGHT_TLS_KEY_FILE": keyFile}, 2, "NUL"},
 		{"token file missing", map[string]string{"HEIMSIGHT_API_TOKENS_FILE": filepath.Join(dir, "..", "..", "no-such-tokens")}, 1, "HEIMSIGHT_API_TOKENS_FILE"},
 		{"token file empty", map[string]string{"HEIMSIGHT_API_TOKENS_FILE": emptyTokens}, 1, "no tokens in it"},
-		{"token file bad scope", map[string]string{"HEIMSIGHT_API_TOKENS_FILE": badTokens}, 1, `unknown scope "write"`},
+		{"token file bad scope", map[string]string{"HEIMSIGHT_API_TOKENS_FILE": badTokens}, 1, `token 2: "b": unknown scope`},
 		{"token file is a directory", map[string]string{"HEIMSIGHT_API_TOKENS_FILE": dir}, 1, "a directory"},
 		{"short token", map[string]string{"HEIMSIGHT_API_TOKENS": "a:ingest:changeme"}, 1, "shorter than 16"},
 		{"tokens and file", map[string]string{"HEIMSIGHT_API_TOKENS": "a:ingest:" + ingestSecret, "HEIMSIGHT_API_TOKENS_FILE": badTokens}, 2, "not both"},
