@@ -145,14 +145,20 @@ func (it *attrIter) Value() any { return it.l[it.i+1] }
 // lists are read-only once built and may be appended to many rows. Reset with the buffer.
 type sharedAttrs struct {
 	res    map[*model.Resource]resEntry
-	scopes map[*model.Scope]attrList
+	scopes map[*model.Scope]mapValue
 	keys   map[string]any
 }
 
 type resEntry struct {
-	attrs   attrList
+	attrs   mapValue
 	service string
 }
+
+// mapValue is a map column's value as clickhouse-go's column appender takes it. The column
+// slices hold this interface rather than attrList so the appender's per-row conversion to an
+// interface copies a pointer pair instead of allocating; a shared resource's list is boxed
+// once.
+type mapValue = column.IterableOrderedMap
 
 // maxInternedKeys bounds the key cache against high-cardinality attribute names.
 const maxInternedKeys = 4096
@@ -187,9 +193,9 @@ func (c *sharedAttrs) key(k string) any {
 	return v
 }
 
-func (c *sharedAttrs) resource(r *model.Resource) (attrList, string) {
+func (c *sharedAttrs) resource(r *model.Resource) (mapValue, string) {
 	if r == nil {
-		return nil, ""
+		return attrList(nil), ""
 	}
 	if e, ok := c.res[r]; ok {
 		return e.attrs, e.service
@@ -202,16 +208,16 @@ func (c *sharedAttrs) resource(r *model.Resource) (attrList, string) {
 	return e.attrs, e.service
 }
 
-func (c *sharedAttrs) scopeAttrs(s *model.Scope) attrList {
+func (c *sharedAttrs) scopeAttrs(s *model.Scope) mapValue {
 	if s == nil {
-		return nil
+		return attrList(nil)
 	}
 	if l, ok := c.scopes[s]; ok {
 		return l
 	}
-	l := c.list(s.Attributes)
+	var l mapValue = c.list(s.Attributes)
 	if c.scopes == nil {
-		c.scopes = make(map[*model.Scope]attrList)
+		c.scopes = make(map[*model.Scope]mapValue)
 	}
 	c.scopes[s] = l
 	return l
@@ -257,7 +263,7 @@ type logsBuffer struct {
 	sevText, service, body, resSchema    []string
 	scopeSchema, scopeName, scopeVersion []string
 	eventName                            []string
-	resAttrs, scopeAttrs, logAttrs       []attrList
+	resAttrs, scopeAttrs, logAttrs       []mapValue
 	shared                               sharedAttrs
 }
 
@@ -312,7 +318,7 @@ type tracesBuffer struct {
 	traceID, spanID, parentID, traceState    []string
 	name, kind, service, scopeName, scopeVer []string
 	statusCode, statusMsg                    []string
-	resAttrs, spanAttrs                      []attrList
+	resAttrs, spanAttrs                      []mapValue
 	duration                                 []uint64
 	evTS                                     [][]time.Time
 	evName                                   [][]string
@@ -385,7 +391,7 @@ func (b *tracesBuffer) reset() {
 
 // metricCommon holds the columns every metric table has (metricCommonCols and exemplarCols).
 type metricCommon struct {
-	resAttrs, scopeAttrs, attrs                 []attrList
+	resAttrs, scopeAttrs, attrs                 []mapValue
 	resSchema, scopeName, scopeVer, scopeSchema []string
 	scopeDropped, flags                         []uint32
 	service, name, desc, unit                   []string
