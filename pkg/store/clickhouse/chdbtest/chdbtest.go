@@ -17,8 +17,9 @@ import (
 //go:embed chdb_server.py
 var serverScript []byte
 
-// PipInstall is the command that installs the chDB version these tests are verified with.
-const PipInstall = "pip install chdb==4.4.0"
+// PipInstall installs the chDB version these tests are verified with (chdb 4.4.0 is the Python
+// API; chdb-core 26.9.0 the engine, ClickHouse 26.9).
+const PipInstall = "python3 -m pip install chdb==4.4.0 chdb-core==26.9.0"
 
 // Engine is a running chDB session. Safe for concurrent use; requests are served in order.
 type Engine struct {
