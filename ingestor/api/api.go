@@ -18,6 +18,7 @@ import (
 	"github.com/heimsight/heimsight/pkg/auth"
 	"github.com/heimsight/heimsight/pkg/client"
 	"github.com/heimsight/heimsight/pkg/ingest"
+	"github.com/heimsight/heimsight/pkg/retention"
 )
 
 // Options configures the REST API.
@@ -51,6 +52,8 @@ type Options struct {
 	// QueryQueueWait is how long a query may wait for a slot; 0 means one second. The wait
 	// absorbs a dashboard's burst of panels without refusing any.
 	QueryQueueWait time.Duration
+	// Retention serves the /api/v1/config/retention endpoints. Nil answers them with 503.
+	Retention *retention.Manager
 }
 
 // API is the REST API handler. Safe for concurrent use.
@@ -133,6 +136,7 @@ func (a *API) routes() *mux.Router {
 	r.HandleFunc(v1+"/traces", a.limitQueries(a.listSpans)).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/traces/{trace_id}", a.limitQueries(a.getTrace)).Methods(http.MethodGet)
 	r.HandleFunc(v1+"/query", a.limitQueries(a.query)).Methods(http.MethodPost)
+	a.retentionRoutes(r)
 	return r
 }
 

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -108,4 +109,15 @@ func (m *Manager) Check(ctx context.Context) []Status {
 		m.gauges.expired.WithLabelValues(s.DataType, s.Tier).Set(exp)
 	}
 	return st
+}
+
+// Status returns the data age per target as the monitor sees it, and the time it was taken.
+// Unlike Check it neither logs nor updates the gauges.
+func (m *Manager) Status(ctx context.Context) ([]Status, time.Time, error) {
+	ages, err := m.opts.Store.DataAge(ctx)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("cannot read data age: %w", err)
+	}
+	now := m.opts.Now()
+	return Summarize(m.Policies(), ages, now, m.opts.Grace), now, nil
 }
