@@ -269,6 +269,7 @@ func BenchmarkParquetFlush(b *testing.B) {
 func BenchmarkCompaction(b *testing.B) {
 	g := newLogGen(3, time.Now().Truncate(time.Hour).Add(-2*time.Hour))
 	var flushed, compacted int64
+	var cpuUsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		o := testOptions(b.TempDir())
@@ -287,9 +288,11 @@ func BenchmarkCompaction(b *testing.B) {
 		}
 		flushed = dirBytes(o.Dir)
 		b.StartTimer()
+		c0 := cpuNow()
 		if err := s.Compact(context.Background()); err != nil {
 			b.Fatal(err)
 		}
+		cpuUsed += cpuNow() - c0
 		b.StopTimer()
 		compacted = dirBytes(o.Dir)
 		s.Close()
@@ -298,6 +301,7 @@ func BenchmarkCompaction(b *testing.B) {
 	b.ReportMetric(float64(flushed)/200_000, "flushedB/row")
 	b.ReportMetric(float64(compacted)/200_000, "compactedB/row")
 	b.ReportMetric(200_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(cpuUsed.Nanoseconds())/(200_000*float64(b.N)), "cpu-ns/row")
 }
 
 func dirBytes(root string) int64 {

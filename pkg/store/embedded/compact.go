@@ -141,7 +141,7 @@ func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 	dir := partitionDir(s.opts.Dir, j.table, j.hour)
 	path := filepath.Join(dir, compactPartName(low, high))
 	tmp := path + ".tmp"
-	c, err := s.db.get(ctx)
+	c, err := s.compactDB.get(ctx)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 		" (FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2, ROW_GROUP_SIZE " +
 		strconv.FormatInt(s.opts.CompactRowGroupRows, 10) + ")"
 	err = c.exec(ctx, stmt)
-	s.db.put(c)
+	s.compactDB.put(c)
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("cannot compact %s hour %d: %w", tableNames[j.table], j.hour, err)

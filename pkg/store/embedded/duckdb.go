@@ -34,11 +34,13 @@ type dconn struct {
 	arrow *duckdb.Arrow
 }
 
-func openDuckDB(o *Options) (*duckDB, error) {
-	tmp := filepath.Join(o.Dir, ".duckdb_tmp")
+// openDuckDB opens a database with the given threads and connections, spilling to
+// <Dir>/<tmpName>.
+func openDuckDB(o *Options, threads, conns int, tmpName string) (*duckDB, error) {
+	tmp := filepath.Join(o.Dir, tmpName)
 	os.RemoveAll(tmp) // spill files of a previous process
 	q := url.Values{}
-	q.Set("threads", strconv.Itoa(o.DuckDBThreads))
+	q.Set("threads", strconv.Itoa(threads))
 	if o.DuckDBMemoryLimit != "" {
 		q.Set("memory_limit", o.DuckDBMemoryLimit)
 	}
@@ -49,8 +51,8 @@ func openDuckDB(o *Options) (*duckDB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open DuckDB: %w", err)
 	}
-	db := &duckDB{connector: connector, conns: make(chan *dconn, o.QueryConns), closing: make(chan struct{})}
-	for range o.QueryConns {
+	db := &duckDB{connector: connector, conns: make(chan *dconn, conns), closing: make(chan struct{})}
+	for range conns {
 		c, err := connector.Connect(context.Background())
 		if err != nil {
 			db.close()

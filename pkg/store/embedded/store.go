@@ -53,7 +53,8 @@ type Store struct {
 	flushMu    sync.Mutex // one flush at a time
 	compactMu  sync.Mutex // one compaction at a time
 
-	db *duckDB
+	db        *duckDB // queries
+	compactDB *duckDB // compaction, with its own threads so it never waits for or slows queries
 
 	// hooks let tests stop a flush or compaction at its most delicate point.
 	hooks struct {
@@ -94,13 +95,19 @@ func Open(opts Options) (*Store, error) {
 		s.releaseLock()
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
-	db, err := openDuckDB(&s.opts)
+	db, err := openDuckDB(&s.opts, opts.DuckDBThreads, opts.QueryConns, ".duckdb_tmp")
 	if err != nil {
 		s.cur.release()
 		s.releaseLock()
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
 	s.db = db
+	if s.compactDB, err = openDuckDB(&s.opts, opts.CompactThreads, 1, ".duckdb_tmp_compact"); err != nil {
+		db.close()
+		s.cur.release()
+		s.releaseLock()
+		return nil, fmt.Errorf("cannot open store: %w", err)
+	}
 	s.metrics.setParts(s.parts)
 
 	s.wg.Add(2)
@@ -492,6 +499,9 @@ func (s *Store) Close() error {
 	if cerr := s.db.close(); cerr != nil && err == nil {
 		err = cerr
 	}
+	if cerr := s.compactDB.close(); cerr != nil && err == nil {
+		err = cerr
+	}
 	s.mu.Lock()
 	s.cur.release()
 	for _, g := range s.flushing {
@@ -515,6 +525,7 @@ func (s *Store) crash() {
 	close(s.stop)
 	s.wg.Wait()
 	s.db.close()
+	s.compactDB.close()
 	s.mu.Lock()
 	s.cur.release()
 	for _, g := range s.flushing {
