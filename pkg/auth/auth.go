@@ -230,11 +230,17 @@ func Parse(s string) ([]Token, error) {
 			tokens = append(tokens, t)
 		}
 	}
+	if len(errs) > maxReportedErrors {
+		// A file that is not a token file at all fails on every line; a few say enough.
+		errs = append(errs[:maxReportedErrors], fmt.Errorf("and %d more invalid entries", len(errs)-maxReportedErrors))
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
 	return tokens, nil
 }
+
+const maxReportedErrors = 5
 
 func parseEntry(entry string) (Token, error) {
 	name, rest, ok1 := strings.Cut(entry, ":")
