@@ -113,10 +113,10 @@ func TestHostileInput(t *testing.T) {
 
 	t.Run("HQL literals are literals", func(t *testing.T) {
 		for _, lit := range []string{
-			`x'' OR ''1''=''1`,                   // classic quote break-out, escaped as HQL wants
-			`x''; DROP TABLE logs; --`,           // statement stacking inside a literal
+			`x'' OR ''1''=''1`,                    // classic quote break-out, escaped as HQL wants
+			`x''; DROP TABLE logs; --`,            // statement stacking inside a literal
 			`x'' UNION SELECT body FROM spans --`, // union injection
-			`\'' OR 1=1 --`,                      // backslash escapes are not escapes in SQL
+			`\'' OR 1=1 --`,                       // backslash escapes are not escapes in SQL
 			`x/* comment */`,
 			`$__timeFilter(timestamp)`, // template variables are not expanded inside literals
 			`${__from}`, `$__interval`, `$service`,
