@@ -2,6 +2,7 @@ package datasource
 
 import (
 	"testing"
+	"unicode/utf8"
 
 	"github.com/heimsight/heimsight/pkg/hql"
 )
@@ -165,4 +166,38 @@ func TestVariableErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want a UserError", c.hql, err)
 		}
 	}
+}
+
+// FuzzVariableValues checks for any template variable and ad hoc filter value that the query
+// sent parses and holds the value as exactly one string literal in the intended place.
+func FuzzVariableValues(f *testing.F) {
+	for _, v := range hostile {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if !utf8.ValidString(v) {
+			// Query models arrive as JSON, whose decoding replaces invalid UTF-8; HQL rejects it.
+			t.Skip()
+		}
+		m := &QueryModel{QueryType: QueryTypeHQL, HQL: "SELECT body FROM logs WHERE service = $svc",
+			Variables:    map[string][]string{"svc": {v}},
+			AdhocFilters: []Filter{{Key: "attributes.k", Operator: "!=", Value: v}}}
+		b, err := m.build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sel, err := hql.Parse(b.Text)
+		if err != nil {
+			t.Fatalf("%q: produced query does not parse: %v\n%s", v, err, b.Text)
+		}
+		want := hql.SelectFrom("logs", hql.Col("body")).
+			Filter(hql.Eq(hql.Col("service"), hql.Str(v))).
+			Filter(hql.Ne(hql.Attr("attributes", "k"), hql.Str(v)))
+		if sel.String() != want.String() {
+			t.Fatalf("%q changed the query:\n got %s\nwant %s", v, sel, want)
+		}
+		if lits := stringLiterals(sel.Where); len(lits) != 2 || lits[0] != v || lits[1] != v {
+			t.Fatalf("%q: literals %q", v, lits)
+		}
+	})
 }
