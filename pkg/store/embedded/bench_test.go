@@ -267,12 +267,19 @@ func BenchmarkParquetFlush(b *testing.B) {
 
 // BenchmarkCompaction merges 200k rows flushed as 10 parts into one sorted zstd part.
 func BenchmarkCompaction(b *testing.B) {
+	for _, sorted := range []bool{false, true} {
+		b.Run(fmt.Sprintf("sorted=%v", sorted), func(b *testing.B) { benchCompaction(b, sorted) })
+	}
+}
+
+func benchCompaction(b *testing.B, sorted bool) {
 	g := newLogGen(3, time.Now().Truncate(time.Hour).Add(-2*time.Hour))
 	var flushed, compacted int64
 	var cpuUsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		o := testOptions(b.TempDir())
+		o.CompactSort = sorted
 		s := openTest(b, o)
 		for p := 0; p < 10; p++ {
 			for k := 0; k < 20; k++ {

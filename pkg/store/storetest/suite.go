@@ -58,6 +58,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("MaxRows", func(t *testing.T) { testMaxRows(t, h) })
 	t.Run("TimeRangePruning", func(t *testing.T) { testTimeRange(t, h) })
 	t.Run("Filters", func(t *testing.T) { testFilters(t, h) })
+	t.Run("TraceByID", func(t *testing.T) { testTraceByID(t, h) })
 	t.Run("UnknownTable", func(t *testing.T) { testUnknownTable(t, h) })
 }
 
@@ -464,6 +465,30 @@ func testFilters(t *testing.T, h Harness) {
 		rows := query(t, s, q)
 		if rows[0]["n"] != tc.want {
 			t.Errorf("WHERE %s (%v): %v rows, want %d", tc.where, tc.arg, rows[0]["n"], tc.want)
+		}
+	}
+}
+
+// testTraceByID reads every span of one trace, the hot read of the trace view, from buffered
+// and persisted spans.
+func testTraceByID(t *testing.T, h Harness) {
+	s := h.Open(t, h.NewEnv(t))
+	defer closeStore(t, s)
+	spans := fixtureSpans("svc-trace", 12) // traces of two spans each: traceID(i/2)
+	write(t, s, &model.Batch{Spans: spans[:6]})
+	flush(t, s)
+	write(t, s, &model.Batch{Spans: spans[6:]})
+	for _, k := range []int{0, 2, 5} {
+		tid := traceID(k).String()
+		rows := query(t, s, h.selectWhere("spans", []string{"timestamp", "trace_id", "span_id", "parent_span_id"}, "trace_id", tid, 0, 0))
+		if len(rows) != 2 {
+			t.Fatalf("trace %s: %d spans, want 2", tid, len(rows))
+		}
+		for i, r := range rows {
+			want := &spans[2*k+i]
+			if r["trace_id"] != tid || r["span_id"] != want.SpanID.String() || r["parent_span_id"] != want.ParentSpanID.String() {
+				t.Errorf("trace %s span %d: got %v, want span %s parent %q", tid, i, r, want.SpanID, want.ParentSpanID)
+			}
 		}
 	}
 }
