@@ -4,6 +4,7 @@
 //	heimsight health                 check the server at HEIMSIGHT_API_URL; exit 1 if unhealthy
 //	heimsight version                print the version
 //	heimsight query '<HQL>' [--format table|json|csv] [--from T] [--to T]
+//	heimsight retention get | set <target> <days> | age [--format table|json]
 //
 // Every setting is an environment variable with a matching flag (see pkg/config); main only
 // wires packages together.
@@ -44,6 +45,7 @@ const usage = `usage: heimsight [serve|health|version|query] [flags]
   health           check the server at HEIMSIGHT_API_URL (exit 1 if unhealthy)
   version          print the version
   query '<HQL>'    run a query at HEIMSIGHT_API_URL (--format table|json|csv, --from, --to)
+  retention get    show the retention policies at HEIMSIGHT_API_URL (also: set logs 60d, age)
 
 Run 'heimsight <command> -h' for the flags.
 `
@@ -56,10 +58,15 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 	}
 	var qf queryFlags
 	var extra func(*flag.FlagSet)
+	retentionFormat := "table"
 	switch cmd {
 	case "serve", "health", "version":
 	case "query":
 		extra = qf.register
+	case "retention":
+		extra = func(fs *flag.FlagSet) {
+			fs.StringVar(&retentionFormat, "format", "table", "output format: table or json")
+		}
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -91,6 +98,8 @@ func run(ctx context.Context, args []string, getenv func(string) (string, bool),
 		return 0
 	case "health":
 		return health(ctx, opts, stdout, stderr)
+	case "retention":
+		return runRetention(ctx, opts, retentionFormat, rest, stdout, stderr)
 	default:
 		if len(rest) != 1 {
 			fmt.Fprintf(stderr, "heimsight query: want exactly one HQL argument, got %d\n", len(rest))

@@ -57,6 +57,13 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		}
 		return nil
 	}
+	retentionMgr, stopRetention, err := startRetention(opts, st, log, reg)
+	if err != nil {
+		return errors.Join(err, closeStore())
+	}
+	// Retention enforcement stops before the store closes, on every path.
+	closeStoreOnly := closeStore
+	closeStore = func() error { stopRetention(); return closeStoreOnly() }
 
 	po := ingest.DefaultOptions()
 	po.MaxInflightBytes = max(po.MaxInflightBytes, 4*opts.MaxRequestBytes)
@@ -84,7 +91,7 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 	restAPI, err := api.New(api.Options{
 		Pipeline: pipeline, OTLP: otlpHTTP, Query: newQuerier(st, opts), Gatherer: reg,
 		Version: version, Backend: st.Backend(), MaxRequestBytes: opts.MaxRequestBytes, Logger: log,
-		Auth: authn, MaxConcurrentQueries: opts.QueryMaxConcurrent,
+		Auth: authn, MaxConcurrentQueries: opts.QueryMaxConcurrent, Retention: retentionMgr,
 	})
 	if err != nil {
 		return errors.Join(err, closeStore())
