@@ -151,7 +151,7 @@ type sharedAttrs struct {
 
 type resEntry struct {
 	attrs   mapValue
-	service string
+	service any // boxed service name, for the LowCardinality column
 }
 
 // mapValue is a map column's value as clickhouse-go's column appender takes it. The column
@@ -193,14 +193,20 @@ func (c *sharedAttrs) key(k string) any {
 	return v
 }
 
-func (c *sharedAttrs) resource(r *model.Resource) (mapValue, string) {
+// lc boxes a value of a LowCardinality(String) column. Those columns take []any: clickhouse-go
+// converts each element to an interface to look it up in the column's dictionary, which is free
+// for an element that already is one and an allocation for a string. The values repeat (levels,
+// kinds, services), so they are interned like attribute keys.
+func (c *sharedAttrs) lc(s string) any { return c.key(s) }
+
+func (c *sharedAttrs) resource(r *model.Resource) (mapValue, any) {
 	if r == nil {
-		return attrList(nil), ""
+		return attrList(nil), c.lc("")
 	}
 	if e, ok := c.res[r]; ok {
 		return e.attrs, e.service
 	}
-	e := resEntry{attrs: c.list(r.Attributes), service: r.ServiceName()}
+	e := resEntry{attrs: c.list(r.Attributes), service: c.lc(r.ServiceName())}
 	if c.res == nil {
 		c.res = make(map[*model.Resource]resEntry)
 	}
@@ -257,14 +263,15 @@ func clampU8(v int32) uint8 {
 // ---- logs
 
 type logsBuffer struct {
-	ts, observed                         []time.Time
-	traceID, spanID                      []string
-	traceFlags, sevNum                   []uint8
-	sevText, service, body, resSchema    []string
-	scopeSchema, scopeName, scopeVersion []string
-	eventName                            []string
-	resAttrs, scopeAttrs, logAttrs       []mapValue
-	shared                               sharedAttrs
+	ts, observed                   []time.Time
+	traceID, spanID                []string
+	traceFlags, sevNum             []uint8
+	body, scopeName                []string
+	sevText, service, resSchema    []any // LowCardinality: interned boxes, see lc
+	scopeSchema, scopeVersion      []any
+	eventName                      []string
+	resAttrs, scopeAttrs, logAttrs []mapValue
+	shared                         sharedAttrs
 }
 
 func (b *logsBuffer) len() int { return len(b.ts) }
@@ -276,15 +283,15 @@ func (b *logsBuffer) add(r *model.LogRecord) {
 	b.traceID = append(b.traceID, r.TraceID.String())
 	b.spanID = append(b.spanID, r.SpanID.String())
 	b.traceFlags = append(b.traceFlags, uint8(r.Flags&0xff))
-	b.sevText = append(b.sevText, r.SeverityText)
+	b.sevText = append(b.sevText, b.shared.lc(r.SeverityText))
 	b.sevNum = append(b.sevNum, clampU8(int32(r.SeverityNumber)))
 	b.service = append(b.service, service)
 	b.body = append(b.body, r.Body.AsString())
-	b.resSchema = append(b.resSchema, resourceSchema(r.Resource))
+	b.resSchema = append(b.resSchema, b.shared.lc(resourceSchema(r.Resource)))
 	b.resAttrs = append(b.resAttrs, res)
-	b.scopeSchema = append(b.scopeSchema, sSchema)
+	b.scopeSchema = append(b.scopeSchema, b.shared.lc(sSchema))
 	b.scopeName = append(b.scopeName, sName)
-	b.scopeVersion = append(b.scopeVersion, sVersion)
+	b.scopeVersion = append(b.scopeVersion, b.shared.lc(sVersion))
 	b.scopeAttrs = append(b.scopeAttrs, b.shared.scopeAttrs(r.Scope))
 	b.logAttrs = append(b.logAttrs, b.shared.list(r.Attributes))
 	b.eventName = append(b.eventName, r.EventName)
@@ -301,8 +308,14 @@ func (b *logsBuffer) reset() {
 	b.ts, b.observed = b.ts[:0], b.observed[:0]
 	b.traceID, b.spanID = b.traceID[:0], b.spanID[:0]
 	b.traceFlags, b.sevNum = b.traceFlags[:0], b.sevNum[:0]
-	b.sevText, b.service, b.body, b.resSchema = b.sevText[:0], b.service[:0], b.body[:0], b.resSchema[:0]
-	b.scopeSchema, b.scopeName, b.scopeVersion = b.scopeSchema[:0], b.scopeName[:0], b.scopeVersion[:0]
+	b.body, b.scopeName = b.body[:0], b.scopeName[:0]
+	clear(b.sevText)
+	clear(b.service)
+	clear(b.resSchema)
+	clear(b.scopeSchema)
+	clear(b.scopeVersion)
+	b.sevText, b.service, b.resSchema = b.sevText[:0], b.service[:0], b.resSchema[:0]
+	b.scopeSchema, b.scopeVersion = b.scopeSchema[:0], b.scopeVersion[:0]
 	b.eventName = b.eventName[:0]
 	clear(b.resAttrs)
 	clear(b.scopeAttrs)
@@ -314,19 +327,19 @@ func (b *logsBuffer) reset() {
 // ---- traces
 
 type tracesBuffer struct {
-	ts                                       []time.Time
-	traceID, spanID, parentID, traceState    []string
-	name, kind, service, scopeName, scopeVer []string
-	statusCode, statusMsg                    []string
-	resAttrs, spanAttrs                      []mapValue
-	duration                                 []uint64
-	evTS                                     [][]time.Time
-	evName                                   [][]string
-	evAttrs                                  [][]attrList
-	lnTrace, lnSpan, lnState                 [][]string
-	lnAttrs                                  [][]attrList
-	flags                                    []uint32
-	shared                                   sharedAttrs
+	ts                                    []time.Time
+	traceID, spanID, parentID, traceState []string
+	scopeName, scopeVer, statusMsg        []string
+	name, kind, service, statusCode       []any // LowCardinality: interned boxes, see lc
+	resAttrs, spanAttrs                   []mapValue
+	duration                              []uint64
+	evTS                                  [][]time.Time
+	evName                                [][]string
+	evAttrs                               [][]attrList
+	lnTrace, lnSpan, lnState              [][]string
+	lnAttrs                               [][]attrList
+	flags                                 []uint32
+	shared                                sharedAttrs
 }
 
 func (b *tracesBuffer) len() int { return len(b.ts) }
@@ -343,15 +356,15 @@ func (b *tracesBuffer) add(s *model.Span) {
 	b.spanID = append(b.spanID, s.SpanID.String())
 	b.parentID = append(b.parentID, s.ParentSpanID.String())
 	b.traceState = append(b.traceState, s.TraceState)
-	b.name = append(b.name, s.Name)
-	b.kind = append(b.kind, s.Kind.String())
+	b.name = append(b.name, b.shared.lc(s.Name))
+	b.kind = append(b.kind, b.shared.lc(s.Kind.String()))
 	b.service = append(b.service, service)
 	b.resAttrs = append(b.resAttrs, res)
 	b.scopeName = append(b.scopeName, sName)
 	b.scopeVer = append(b.scopeVer, sVersion)
 	b.spanAttrs = append(b.spanAttrs, b.shared.list(s.Attributes))
 	b.duration = append(b.duration, uint64(d))
-	b.statusCode = append(b.statusCode, s.StatusCode.String())
+	b.statusCode = append(b.statusCode, b.shared.lc(s.StatusCode.String()))
 	b.statusMsg = append(b.statusMsg, s.StatusMessage)
 	n := len(s.Events)
 	evTS, evName, evAttrs := make([]time.Time, n), make([]string, n), make([]attrList, n)
@@ -379,8 +392,8 @@ func (b *tracesBuffer) columns() []any {
 func (b *tracesBuffer) reset() {
 	*b = tracesBuffer{
 		ts: b.ts[:0], traceID: b.traceID[:0], spanID: b.spanID[:0], parentID: b.parentID[:0], traceState: b.traceState[:0],
-		name: b.name[:0], kind: b.kind[:0], service: b.service[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0],
-		statusCode: b.statusCode[:0], statusMsg: b.statusMsg[:0], duration: b.duration[:0], flags: b.flags[:0],
+		scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0],
+		statusMsg: b.statusMsg[:0], duration: b.duration[:0], flags: b.flags[:0],
 		shared: b.shared,
 		// Slices of references are re-made so the old rows can be collected.
 	}
@@ -394,7 +407,8 @@ type metricCommon struct {
 	resAttrs, scopeAttrs, attrs                 []mapValue
 	resSchema, scopeName, scopeVer, scopeSchema []string
 	scopeDropped, flags                         []uint32
-	service, name, desc, unit                   []string
+	name, desc, unit                            []string
+	service                                     []any // LowCardinality: interned boxes, see lc
 	start, ts                                   []time.Time
 	exAttrs                                     [][]attrList
 	exTS                                        [][]time.Time
@@ -448,7 +462,7 @@ func (b *metricCommon) commonColumns(exemplars bool) []any {
 func (b *metricCommon) resetCommon() {
 	*b = metricCommon{
 		resSchema: b.resSchema[:0], scopeName: b.scopeName[:0], scopeVer: b.scopeVer[:0], scopeSchema: b.scopeSchema[:0],
-		scopeDropped: b.scopeDropped[:0], flags: b.flags[:0], service: b.service[:0], name: b.name[:0],
+		scopeDropped: b.scopeDropped[:0], flags: b.flags[:0], name: b.name[:0],
 		desc: b.desc[:0], unit: b.unit[:0], start: b.start[:0], ts: b.ts[:0], shared: b.shared,
 	}
 	b.shared.forget()
