@@ -255,7 +255,11 @@ func appendValue(b array.Builder, t *chType, v reflect.Value) error {
 		bb.Append(true)
 		keys := v.MapKeys()
 		// Go maps have no order; sorted keys make results reproducible.
-		sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i].Interface()) < fmt.Sprint(keys[j].Interface()) })
+		if v.Type().Key().Kind() == reflect.String {
+			sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
+		} else {
+			sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i].Interface()) < fmt.Sprint(keys[j].Interface()) })
+		}
 		for _, k := range keys {
 			if err := appendValue(bb.KeyBuilder(), t.key, k); err != nil {
 				return err
