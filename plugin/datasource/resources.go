@@ -31,8 +31,10 @@ const (
 //	GET  values         distinct values of a column (template variables, ad hoc filters)
 //	GET  services       distinct services (of logs, spans, metrics or all three)
 //	GET  metric-names   distinct metric names
-//	GET  retention      the ingestor's retention settings (proxied with the token)
-//	PUT  retention      change them
+//	GET  retention          the ingestor's retention settings (proxied with the token)
+//	PUT  retention          change them
+//	PUT  retention/policy   change one data type or tier
+//	GET  retention/metrics  data age and size per data type and tier
 func (d *Datasource) resourceMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /catalog", d.handleCatalog)
@@ -41,6 +43,8 @@ func (d *Datasource) resourceMux() http.Handler {
 	mux.HandleFunc("GET /metric-names", d.handleMetricNames)
 	mux.HandleFunc("GET /retention", d.handleRetention)
 	mux.HandleFunc("PUT /retention", d.handleRetention)
+	mux.HandleFunc("GET /retention/metrics", d.handleRetention)
+	mux.HandleFunc("PUT /retention/policy", d.handleRetention)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeResourceError(w, http.StatusNotFound, "not_found", "no resource at "+r.URL.Path)
 	})
@@ -367,7 +371,9 @@ func (d *Datasource) handleRetention(w http.ResponseWriter, r *http.Request) {
 		}
 		body, ct = strings.NewReader(string(b)), "application/json"
 	}
-	resp, err := d.client.Proxy(r.Context(), r.Method, retentionPath, body, ct)
+	// Only the routes above reach here, so the suffix is one of a fixed few.
+	path := retentionPath + strings.TrimPrefix(r.URL.Path, "/retention")
+	resp, err := d.client.Proxy(r.Context(), r.Method, path, body, ct)
 	if err != nil {
 		writeErr(w, err)
 		return

@@ -65,7 +65,8 @@ func startHeimsight(t *testing.T, bin string) string {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "HEIMSIGHT_HOST=127.0.0.1", "HEIMSIGHT_PORT=0", "HEIMSIGHT_GRPC_PORT=0",
-		"HEIMSIGHT_OTLP_HTTP_PORT=0", "HEIMSIGHT_DATA_DIR="+t.TempDir(), "HEIMSIGHT_LOG_LEVEL=info")
+		"HEIMSIGHT_OTLP_HTTP_PORT=0", "HEIMSIGHT_DATA_DIR="+t.TempDir(), "HEIMSIGHT_LOG_LEVEL=info",
+		"HEIMSIGHT_API_TOKENS=grafana:query+admin:"+grafanaToken+",viewer:query:"+viewerToken+",collector:ingest:"+ingestToken)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -165,8 +166,13 @@ func (rc *recorder) keep(method, path string, body []byte, arrow bool, resp *htt
 			ex.Header[h] = v
 		}
 	}
+	// The first answer wins: later ones to the same request come from the instances with other
+	// tokens.
+	key := fmt.Sprintf("%s %s %s %v", method, path, ex.Query, arrow)
 	rc.mu.Lock()
-	rc.seen[fmt.Sprintf("%s %s %s %v", method, path, ex.Query, arrow)] = ex
+	if _, ok := rc.seen[key]; !ok {
+		rc.seen[key] = ex
+	}
 	rc.mu.Unlock()
 }
 
@@ -272,6 +278,14 @@ func launchPlugin(t *testing.T, bin string) pluginClients {
 
 // --- known data ---------------------------------------------------------------------------------
 
+// API tokens the server is started with: the datasource's (query and admin), a query-only one
+// and the collector's.
+const (
+	grafanaToken = "grafana-secret-0123456789"
+	viewerToken  = "viewer-secret-0123456789"
+	ingestToken  = "ingest-secret-0123456789"
+)
+
 const (
 	traceA   = "4bf92f3577b34da6a3ce929d0e0e4736"
 	spanRoot = "00f067aa0ba902b7"
@@ -319,7 +333,10 @@ func logsPayload(base time.Time, service string, rows []logRow) map[string]any {
 func post(t *testing.T, url string, v any) {
 	t.Helper()
 	b, _ := json.Marshal(v)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ingestToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +523,14 @@ func TestPluginEndToEnd(t *testing.T) {
 	e.pctx = &pluginv2.PluginContext{OrgId: 1, PluginId: "heimsight-heimsight-datasource",
 		DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{Id: 1, Uid: "hs", Name: "Heimsight",
 			Url: proxy.URL, JsonData: []byte(`{"timeout":30}`), LastUpdatedMS: 1,
-			DecryptedSecureJsonData: map[string]string{"apiToken": "token-1"}}}
+			DecryptedSecureJsonData: map[string]string{"apiToken": grafanaToken}}}
+	// withToken is another datasource instance (its own id, so the plugin builds a new
+	// instance) on the same server with a different token.
+	withToken := func(id int64, token string) *pluginv2.PluginContext {
+		return &pluginv2.PluginContext{OrgId: 1, PluginId: e.pctx.PluginId,
+			DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{Id: id, Uid: fmt.Sprint("hs", id), Name: "Heimsight",
+				Url: proxy.URL, JsonData: []byte(`{}`), LastUpdatedMS: 1, DecryptedSecureJsonData: map[string]string{"apiToken": token}}}
+	}
 
 	t.Run("CheckHealth", func(t *testing.T) {
 		res, err := pc.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: e.pctx})
@@ -515,6 +539,26 @@ func TestPluginEndToEnd(t *testing.T) {
 		}
 		if res.Status != pluginv2.CheckHealthResponse_OK || !strings.Contains(res.Message, "answered a test query") {
 			t.Errorf("health %v: %s", res.Status, res.Message)
+		}
+		for _, c := range []struct {
+			ctx *pluginv2.PluginContext
+			msg string
+		}{
+			{withToken(2, "not-a-valid-token-at-all"), "rejected the API token (HTTP 401)"},
+			{withToken(3, ""), "requires an API token"},
+			{withToken(4, ingestToken), "rejected the API token (HTTP 403)"},
+			{&pluginv2.PluginContext{OrgId: 1, PluginId: e.pctx.PluginId, DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
+				Id: 5, Uid: "hs5", Url: "http://127.0.0.1:1", JsonData: []byte(`{}`), LastUpdatedMS: 1}}, "Cannot reach the Heimsight ingestor"},
+			{&pluginv2.PluginContext{OrgId: 1, PluginId: e.pctx.PluginId, DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
+				Id: 6, Uid: "hs6", Url: "localhost:8080", JsonData: []byte(`{}`), LastUpdatedMS: 1}}, "must start with http"},
+		} {
+			res, err := pc.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: c.ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, c.msg) {
+				t.Errorf("health with %s: %v %q, want an error containing %q", c.ctx.DataSourceInstanceSettings.Uid, res.Status, res.Message, c.msg)
+			}
 		}
 	})
 
@@ -786,11 +830,32 @@ func TestPluginEndToEnd(t *testing.T) {
 		if code != 400 || !strings.Contains(string(body), "unknown table") {
 			t.Errorf("bad table %d %s", code, body)
 		}
-		// The ingestor's retention API: whatever it answers is passed through with its status.
+		// Retention is proxied to the ingestor with the datasource's token (which has the admin
+		// scope); its answers, errors included, come back as they are.
 		code, body = e.resource("GET", "retention", nil)
-		if code == 0 || len(body) == 0 {
-			t.Errorf("retention %d %s", code, body)
+		var ret map[string]any
+		if err := json.Unmarshal(body, &ret); code != 200 || err != nil || ret["logs"] == nil {
+			t.Fatalf("retention GET %d %s", code, body)
 		}
-		t.Logf("retention proxied: %d %s", code, bytes.TrimSpace(body))
+		code, put := e.resource("PUT", "retention", body)
+		if code != 200 {
+			t.Errorf("retention PUT of the current settings: %d %s", code, put)
+		}
+		code, bad := e.resource("PUT", "retention", []byte(`{"logs":{"data_type":"logs","ttl_days":0}}`))
+		if code != 400 {
+			t.Errorf("retention PUT of 0 days: %d %s", code, bad)
+		}
+		code, age := e.resource("GET", "retention/metrics", nil)
+		if code != 200 || !strings.Contains(string(age), "row_count") {
+			t.Errorf("retention metrics %d %s", code, age)
+		}
+		// A query-only token may query but not read the retention settings.
+		viewer := e.pctx
+		e.pctx = withToken(7, viewerToken)
+		code, body = e.resource("GET", "retention", nil)
+		e.pctx = viewer
+		if code != 403 {
+			t.Errorf("retention with a query-only token: %d %s", code, body)
+		}
 	})
 }
