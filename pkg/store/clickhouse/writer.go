@@ -150,7 +150,9 @@ func (w *writer) buffer(b *model.Batch, n int) ([numTables]*generation, error) {
 		}
 		tables[i] = t
 	}
-	if total := w.pending.Add(int64(n)); total > int64(w.opts.MaxPendingRows) {
+	// A batch larger than the whole limit is still taken when nothing else is pending, so that
+	// no request is refused forever.
+	if total := w.pending.Add(int64(n)); total > int64(w.opts.MaxPendingRows) && total > int64(n) {
 		w.pending.Add(-int64(n))
 		return gens, fmt.Errorf("cannot write %d rows: %w (%d rows already pending, limit %d)", n, store.ErrOverloaded, total-int64(n), w.opts.MaxPendingRows)
 	}

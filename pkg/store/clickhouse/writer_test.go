@@ -193,6 +193,18 @@ func TestWriteOverloadedWhenBacklogFull(t *testing.T) {
 	}
 }
 
+func TestWriteTakesOversizedBatchWhenIdle(t *testing.T) {
+	ins := &fakeInserter{}
+	w := newWriter(writerOptions(), ins) // MaxPendingRows 20
+	defer w.close()
+	if err := w.Write(context.Background(), logsBatch(50)); err != nil {
+		t.Fatalf("oversized batch on an idle store: %v", err)
+	}
+	if got := ins.count(tableLogs); got != 50 {
+		t.Fatalf("%d rows inserted, want 50", got)
+	}
+}
+
 func TestWriteSlowServerTimesOut(t *testing.T) {
 	o := writerOptions()
 	o.InsertTimeout = 100 * time.Millisecond
