@@ -55,7 +55,8 @@ type Options struct {
 	// latency Write adds to a small request, since Write waits for the insert.
 	FlushInterval time.Duration
 	// MaxPendingRows bounds the rows buffered or in flight across all tables. A Write that would
-	// exceed it fails at once with store.ErrOverloaded instead of queueing without limit.
+	// exceed it fails at once with store.ErrOverloaded instead of queueing without limit (a
+	// batch larger than the limit is taken only when nothing else is pending).
 	MaxPendingRows int
 	// InsertTimeout bounds one batch insert. A slower insert fails its writers with
 	// store.ErrUnavailable.
