@@ -115,9 +115,7 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel
 		}
 		req.From, req.To = timeArg(from), timeArg(to)
 	}
-	if q.Interval > 0 {
-		req.Interval = q.Interval.String()
-	}
+	req.Interval = queryInterval(q).String()
 	res, err := d.client.Query(ctx, req)
 	if err != nil {
 		return nil, err
@@ -159,6 +157,31 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel
 			Text: fmt.Sprintf("the result was cut at %d rows; narrow the query or raise its limit", res.Rows)})
 	}
 	return frames, nil
+}
+
+// niceIntervals are the bucket widths an interval is rounded up to.
+var niceIntervals = []time.Duration{time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second,
+	30 * time.Second, time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute,
+	time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// queryInterval is Grafana's interval for the query, or, when Grafana sends none (some alert
+// rules and API callers), the time range split into MaxDataPoints (default 1000) buckets rounded
+// up to a round width: HQL's $__interval must have a value.
+func queryInterval(q backend.DataQuery) time.Duration {
+	if q.Interval > 0 {
+		return q.Interval
+	}
+	points := q.MaxDataPoints
+	if points <= 0 {
+		points = 1000
+	}
+	raw := q.TimeRange.To.Sub(q.TimeRange.From) / time.Duration(points)
+	for _, d := range niceIntervals {
+		if raw <= d {
+			return d
+		}
+	}
+	return raw.Round(time.Hour)
 }
 
 func releaseResult(r *result) {

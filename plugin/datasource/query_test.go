@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
 	"github.com/heimsight/heimsight/pkg/hql"
 )
 
@@ -75,5 +77,23 @@ func TestBuildQueries(t *testing.T) {
 			}
 			mustPlan(t, b.Text)
 		})
+	}
+}
+
+func TestQueryInterval(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		q    backend.DataQuery
+		want time.Duration
+	}{
+		{backend.DataQuery{Interval: 20 * time.Second}, 20 * time.Second},
+		{backend.DataQuery{TimeRange: backend.TimeRange{From: now.Add(-time.Hour), To: now}}, 5 * time.Second},
+		{backend.DataQuery{MaxDataPoints: 100, TimeRange: backend.TimeRange{From: now.Add(-24 * time.Hour), To: now}}, 15 * time.Minute},
+		{backend.DataQuery{TimeRange: backend.TimeRange{From: now.Add(-time.Second), To: now}}, time.Second},
+		{backend.DataQuery{MaxDataPoints: 10, TimeRange: backend.TimeRange{From: now.Add(-1000 * 24 * time.Hour), To: now}}, 2400 * time.Hour},
+	} {
+		if got := queryInterval(c.q); got != c.want {
+			t.Errorf("interval %v range %v points %d: %v, want %v", c.q.Interval, c.q.TimeRange.Duration(), c.q.MaxDataPoints, got, c.want)
+		}
 	}
 }
