@@ -24,6 +24,7 @@ export default defineConfig([
       '**/coverage',
       '**/dist/',
       '**/artifacts/',
+      'test-artifacts/',
       '**/work/',
       '**/ci/',
       'test-results/',

@@ -131,9 +131,9 @@ describe('resources', () => {
     ]);
     expect(backend.calls[0].params).toEqual({ from: 1000, to: 2000 });
     expect(await ds.metricFindQuery({ refId: 'v', variableType: 'metricNames' })).toEqual([{ text: 'm1' }]);
-    expect(
-      await ds.metricFindQuery({ refId: 'v', variableType: 'values', table: 'spans', column: 'kind' })
-    ).toEqual([{ text: 'spans.kind' }]);
+    expect(await ds.metricFindQuery({ refId: 'v', variableType: 'values', table: 'spans', column: 'kind' })).toEqual([
+      { text: 'spans.kind' },
+    ]);
     expect(await ds.metricFindQuery({ refId: 'v', variableType: 'values' })).toEqual([]);
   });
 });
@@ -150,9 +150,9 @@ describe('Explore', () => {
       service: 'api',
       limit: undefined,
     });
-    expect(ds.getSupplementaryQuery({ type: SupplementaryQueryType.LogsVolume }, { refId: 'B', queryType: 'hql' })).toBe(
-      undefined
-    );
+    expect(
+      ds.getSupplementaryQuery({ type: SupplementaryQueryType.LogsVolume }, { refId: 'B', queryType: 'hql' })
+    ).toBe(undefined);
   });
 
   it('builds the log context query from the row', () => {
@@ -171,15 +171,17 @@ describe('Explore', () => {
       logLevel: LogLevel.info,
       uid: 'r1',
     } as unknown as LogRowModel;
-    expect(logContextQuery(row, { direction: LogRowContextQueryDirection.Forward, limit: 20 }, { refId: 'A' })).toEqual({
-      refId: 'log-context-A',
-      queryType: 'logContext',
-      format: 'logs',
-      service: 'checkout',
-      contextTimestamp: '1700000000000123456',
-      contextDirection: 'forward',
-      limit: 20,
-    });
+    expect(logContextQuery(row, { direction: LogRowContextQueryDirection.Forward, limit: 20 }, { refId: 'A' })).toEqual(
+      {
+        refId: 'log-context-A',
+        queryType: 'logContext',
+        format: 'logs',
+        service: 'checkout',
+        contextTimestamp: '1700000000000123456',
+        contextDirection: 'forward',
+        limit: 20,
+      }
+    );
     const labelled = { ...row, labels: { 'service.name': 'api' } } as LogRowModel;
     expect(logContextQuery(labelled).service).toBe('api');
     expect(logContextQuery(labelled).contextDirection).toBe('backward');

@@ -46,9 +46,7 @@ export function variableNames(texts: Array<string | undefined>): string[] {
 
 export class DataSource
   extends DataSourceWithBackend<HeimsightQuery, HeimsightOptions>
-  implements
-    DataSourceWithSupplementaryQueriesSupport<HeimsightQuery>,
-    DataSourceWithLogsContextSupport<HeimsightQuery>
+  implements DataSourceWithSupplementaryQueriesSupport<HeimsightQuery>, DataSourceWithLogsContextSupport<HeimsightQuery>
 {
   private catalogPromise?: Promise<Catalog>;
 
@@ -156,7 +154,10 @@ export class DataSource
   }
 
   async getServices(range?: TimeRange): Promise<string[]> {
-    const raw = await fetchResource<unknown>(this.uid, 'services', { from: range?.from.valueOf(), to: range?.to.valueOf() });
+    const raw = await fetchResource<unknown>(this.uid, 'services', {
+      from: range?.from.valueOf(),
+      to: range?.to.valueOf(),
+    });
     return stringList(raw, 'services');
   }
 

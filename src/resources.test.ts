@@ -1,4 +1,11 @@
-import { errorMessage, normalizeCatalog, parseRetention, serializeRetention, stringList, validateTtl } from './resources';
+import {
+  errorMessage,
+  normalizeCatalog,
+  parseRetention,
+  serializeRetention,
+  stringList,
+  validateTtl,
+} from './resources';
 
 describe('validateTtl', () => {
   it('accepts whole days from 1 to 3650', () => {

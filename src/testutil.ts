@@ -26,7 +26,13 @@ export const testCatalog: Catalog = {
         { name: 'duration_ns', type: 'int' },
       ],
     },
-    { name: 'metrics', columns: [{ name: 'name', type: 'string' }, { name: 'value', type: 'float' }] },
+    {
+      name: 'metrics',
+      columns: [
+        { name: 'name', type: 'string' },
+        { name: 'value', type: 'float' },
+      ],
+    },
     { name: 'logs_1hour_counts', tier: true, columns: [{ name: 'pattern', type: 'string' }] },
   ],
   functions: [
@@ -51,7 +57,11 @@ export function scriptedFetch(routes: Record<string, Route>) {
     const path = req.url.replace(/^.*\/resources\//, '');
     const route = routes[`${method} ${path}`];
     if (!route) {
-      return throwError(() => ({ status: 404, statusText: 'Not Found', data: { error: { message: 'no route ' + path } } }));
+      return throwError(() => ({
+        status: 404,
+        statusText: 'Not Found',
+        data: { error: { message: 'no route ' + path } },
+      }));
     }
     try {
       const body = route({ url: req.url, method, data: req.data, params: req.params });

@@ -1,6 +1,5 @@
 import { createDataFrame, CustomVariableSupport, DataQueryRequest, DataQueryResponse, FieldType } from '@grafana/data';
-import { from, Observable } from 'rxjs';
-import { map } from 'rxjs/operators';
+import { from, map, Observable } from 'rxjs';
 
 import type { DataSource } from './datasource';
 import { VariableQueryEditor } from './components/VariableQueryEditor';
@@ -20,7 +19,12 @@ export class HeimsightVariableSupport extends CustomVariableSupport<DataSource, 
   query(request: DataQueryRequest<HeimsightVariableQuery>): Observable<DataQueryResponse> {
     const q = request.targets[0];
     if (q?.variableType === 'hql') {
-      const target: HeimsightQuery = { refId: q.refId ?? 'variable', queryType: 'hql', format: 'table', hql: q.hql ?? '' };
+      const target: HeimsightQuery = {
+        refId: q.refId ?? 'variable',
+        queryType: 'hql',
+        format: 'table',
+        hql: q.hql ?? '',
+      };
       return this.datasource.query({ ...request, targets: [target] } as unknown as DataQueryRequest<HeimsightQuery>);
     }
     return from(this.datasource.metricFindQuery(q, { range: request.range, scopedVars: request.scopedVars })).pipe(

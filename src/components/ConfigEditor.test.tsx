@@ -54,7 +54,9 @@ describe('ConfigEditor connection settings', () => {
   it('edits the URL', () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
-    fireEvent.change(screen.getByPlaceholderText('http://localhost:8080'), { target: { value: 'http://heimsight:8080' } });
+    fireEvent.change(screen.getByPlaceholderText('http://localhost:8080'), {
+      target: { value: 'http://heimsight:8080' },
+    });
     expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://heimsight:8080' }));
   });
 
@@ -160,7 +162,10 @@ describe('ConfigEditor retention', () => {
     backend = scriptedFetch({
       'GET retention': () => {
         if (fail) {
-          throw { status: 502, data: { error: { code: 'unreachable', message: 'cannot reach http://localhost:8080' } } };
+          throw {
+            status: 502,
+            data: { error: { code: 'unreachable', message: 'cannot reach http://localhost:8080' } },
+          };
         }
         return policies;
       },

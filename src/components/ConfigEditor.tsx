@@ -90,13 +90,7 @@ export function ConfigEditor(props: Props) {
           error={urlError}
           required
         >
-          <Input
-            id="heimsight-url"
-            width={50}
-            value={url}
-            placeholder="http://localhost:8080"
-            onChange={onUrlChange}
-          />
+          <Input id="heimsight-url" width={50} value={url} placeholder="http://localhost:8080" onChange={onUrlChange} />
         </Field>
         <Field label="API token" description="Sent as a Bearer token; leave empty when the server has no token">
           <SecretInput

@@ -249,7 +249,7 @@ const getStyles = (theme: GrafanaTheme2) => {
     padding: PADDING,
     margin: 0,
     whiteSpace: 'pre-wrap',
-    overflowWrap: 'anywhere',
+    overflowWrap: 'break-word',
     tabSize: 2,
   });
   return {

@@ -17,7 +17,12 @@ function fakeDatasource() {
 }
 
 // A stateful host, as Grafana is: onChange feeds the query back in.
-function Host(props: { initial: HeimsightQuery; onRun?: () => void; onQuery?: (q: HeimsightQuery) => void; data?: PanelData }) {
+function Host(props: {
+  initial: HeimsightQuery;
+  onRun?: () => void;
+  onQuery?: (q: HeimsightQuery) => void;
+  data?: PanelData;
+}) {
   const [query, setQuery] = useState(props.initial);
   return (
     <QueryEditor

@@ -105,7 +105,12 @@ export function QueryEditor(props: Props) {
   };
 
   const editAsHql = () => {
-    onChange({ ...query, queryType: 'hql', hql: builderToHql(query), format: query.format ?? defaultFormat(queryType) });
+    onChange({
+      ...query,
+      queryType: 'hql',
+      hql: builderToHql(query),
+      format: query.format ?? defaultFormat(queryType),
+    });
     onRunQuery();
   };
 

@@ -103,7 +103,9 @@ describe('formats and validation', () => {
       'unknown severity "loud" (use trace, debug, info, warn, error or fatal)',
     ]);
     expect(validateQuery({ refId: 'A', queryType: 'traces', minDuration: '5 min' })[0]).toMatch(/not a duration/);
-    expect(validateQuery({ refId: 'A', queryType: 'traceId', traceId: 'xyz' })).toEqual(['a trace id is 32 hex digits']);
+    expect(validateQuery({ refId: 'A', queryType: 'traceId', traceId: 'xyz' })).toEqual([
+      'a trace id is 32 hex digits',
+    ]);
     expect(validateQuery({ refId: 'A', queryType: 'metrics' })).toEqual(['choose a metric']);
     expect(validateQuery({ refId: 'A', queryType: 'metrics', metric: 'm' })).toEqual([]);
   });

@@ -370,7 +370,7 @@ export function builderSelect(q: HeimsightQuery): Select | undefined {
 /** builderToHql prints the HQL a builder query runs; HQL-mode queries return their own text. */
 export function builderToHql(q: HeimsightQuery): string {
   const s = builderSelect(q);
-  return s ? selectString(s) : q.hql ?? '';
+  return s ? selectString(s) : (q.hql ?? '');
 }
 
 /** defaultFormat is the frame format a query type produces unless the user picks another. */

@@ -106,7 +106,10 @@ export function complete(text: string, cursor: number, catalog: Catalog): Comple
 
   const w = word.toLowerCase();
   const starts = candidates.filter((c) => c.label.toLowerCase().startsWith(w));
-  const contains = w.length > 1 ? candidates.filter((c) => !c.label.toLowerCase().startsWith(w) && c.label.toLowerCase().includes(w)) : [];
+  const contains =
+    w.length > 1
+      ? candidates.filter((c) => !c.label.toLowerCase().startsWith(w) && c.label.toLowerCase().includes(w))
+      : [];
   const suggestions = [...starts, ...contains].filter((c) => c.label !== word).slice(0, MAX_SUGGESTIONS);
   return { from, to: cursor, suggestions };
 }

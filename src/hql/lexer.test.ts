@@ -4,7 +4,8 @@ import { testCatalog } from '../testutil';
 
 describe('tokenize', () => {
   it('classifies every piece of a query and covers the whole text', () => {
-    const src = "SELECT count(*) AS n FROM logs WHERE body CONTAINS 'it''s' AND $__timeFilter(timestamp) -- note\n AND d > 5m AND x = $svc";
+    const src =
+      "SELECT count(*) AS n FROM logs WHERE body CONTAINS 'it''s' AND $__timeFilter(timestamp) -- note\n AND d > 5m AND x = $svc";
     const toks = tokenize(src);
     expect(toks.map((t) => t.text).join('')).toBe(src);
     const kinds = Object.fromEntries(toks.filter((t) => t.kind !== 'space').map((t) => [t.text, t.kind]));
@@ -43,14 +44,15 @@ describe('error positions', () => {
 });
 
 describe('complete', () => {
-  const labels = (text: string, cursor = text.length) => complete(text, cursor, testCatalog).suggestions.map((s) => s.label);
+  const labels = (text: string, cursor = text.length) =>
+    complete(text, cursor, testCatalog).suggestions.map((s) => s.label);
 
   it('offers tables after FROM, with tiers marked', () => {
     expect(labels('SELECT * FROM ')).toEqual(['logs', 'spans', 'metrics', 'logs_1hour_counts']);
     expect(labels('SELECT * FROM sp')).toEqual(['spans']);
-    expect(complete('SELECT * FROM l', 15, testCatalog).suggestions.find((s) => s.label === 'logs_1hour_counts')?.detail).toMatch(
-      /not built yet/
-    );
+    expect(
+      complete('SELECT * FROM l', 15, testCatalog).suggestions.find((s) => s.label === 'logs_1hour_counts')?.detail
+    ).toMatch(/not built yet/);
   });
 
   it('offers the columns of the table in FROM, then functions and keywords', () => {
