@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploggrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlplog/otlploghttp"
+	sdklog "go.opentelemetry.io/otel/sdk/log"
 )
 
 // hostileResult is one answer of the server to a hostile request.
@@ -395,5 +401,80 @@ func TestHostileFileSettings(t *testing.T) {
 			}
 			t.Logf("%s", strings.TrimSpace(text[strings.LastIndex(strings.TrimSpace(text), "\n")+1:]))
 		})
+	}
+}
+
+// TestTokensWithOTelExporters runs the real binary with tokens and sends logs with the official
+// OpenTelemetry exporters over gRPC and HTTP, with no token, a wrong one, one without the ingest
+// scope and the right one; only the last is stored. A client guessing tokens is the hostile
+// input here. Nothing secret may reach the server's log, at debug level.
+func TestTokensWithOTelExporters(t *testing.T) {
+	const (
+		ingestSecret = "e2e-collector-5c1d8f0a9b7e"
+		querySecret  = "e2e-grafana-3e9a7b1c5d2f"
+		wrongSecret  = "e2e-guess-000000000000000"
+	)
+	s := startServer(t, t.TempDir(), "HEIMSIGHT_LOG_LEVEL=debug",
+		"HEIMSIGHT_API_TOKENS=collector:ingest:"+ingestSecret+",grafana:query:"+querySecret)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	export := func(transport, secret, body string) error {
+		t.Helper()
+		headers := map[string]string{}
+		if secret != "" {
+			headers["Authorization"] = "Bearer " + secret
+		}
+		var exp sdklog.Exporter
+		var err error
+		if transport == "grpc" {
+			exp, err = otlploggrpc.New(ctx, otlploggrpc.WithEndpoint(s.grpc), otlploggrpc.WithInsecure(),
+				otlploggrpc.WithHeaders(headers), otlploggrpc.WithRetry(otlploggrpc.RetryConfig{Enabled: false}))
+		} else {
+			exp, err = otlploghttp.New(ctx, otlploghttp.WithEndpoint(s.otlpHTTP), otlploghttp.WithInsecure(),
+				otlploghttp.WithHeaders(headers), otlploghttp.WithRetry(otlploghttp.RetryConfig{Enabled: false}))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer exp.Shutdown(ctx)
+		var rec sdklog.Record
+		rec.SetTimestamp(time.Now())
+		rec.SetBody(attribute.StringValue(body))
+		return exp.Export(ctx, []sdklog.Record{rec})
+	}
+	for _, transport := range []string{"grpc", "http"} {
+		for _, c := range []struct {
+			secret, want string
+		}{{"", "nauthenticated"}, {wrongSecret, "nauthenticated"}, {querySecret, "ermission"}, {ingestSecret, ""}} {
+			err := export(transport, c.secret, "tokens-"+transport+"-"+c.secret)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("%s with the ingest token: %v", transport, err)
+			case c.want != "" && err == nil:
+				t.Errorf("%s with token %.10q: accepted", transport, c.secret)
+			case c.want != "" && !strings.Contains(err.Error(), c.want) && !strings.Contains(err.Error(), map[string]string{"nauthenticated": "401", "ermission": "403"}[c.want]):
+				t.Errorf("%s with token %.10q: %v, want %s", transport, c.secret, err, c.want)
+			}
+		}
+	}
+	// Only the two authorized exports are stored; reading needs the query token.
+	q, _ := json.Marshal(map[string]any{"query": "SELECT body FROM logs ORDER BY body"})
+	if r := s.send("POST", "http://"+s.rest+"/api/v1/query", "application/json", nil, q); r.status != http.StatusUnauthorized {
+		t.Errorf("query without a token: %d", r.status)
+	}
+	r := s.send("POST", "http://"+s.rest+"/api/v1/query", "application/json", map[string]string{"Authorization": "Bearer " + querySecret}, q)
+	if r.status != 200 || strings.Count(r.body, "tokens-") != 2 || !strings.Contains(r.body, "tokens-grpc-"+ingestSecret) ||
+		!strings.Contains(r.body, "tokens-http-"+ingestSecret) {
+		t.Errorf("stored: %d %s", r.status, r.body)
+	}
+	s.stop()
+	log := s.output()
+	for _, secret := range []string{ingestSecret, querySecret, wrongSecret} {
+		if strings.Contains(log, secret) {
+			t.Errorf("the server log contains a token:\n%s", log)
+		}
+	}
+	if !strings.Contains(log, "authentication enabled") {
+		t.Errorf("no authentication line in the log:\n%s", log)
 	}
 }
