@@ -333,3 +333,19 @@ func TestIngestLimitsReported(t *testing.T) {
 		}
 	}
 }
+
+func TestOTLPPathsWithoutOTLPHandlers(t *testing.T) {
+	toks, _ := auth.Parse("collector:ingest:" + ingestSecret)
+	p, _ := ingest.New(nopWriter{}, ingest.DefaultOptions())
+	a, err := New(Options{Pipeline: p, Auth: auth.New(toks), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without OTLP handlers to check the token, the REST rule still asks for it.
+	if rec := doAuth(a, "POST", "/v1/logs", "", "application/json", "{}"); rec.Code != http.StatusUnauthorized {
+		t.Errorf("POST /v1/logs without a token: %d", rec.Code)
+	}
+	if rec := doAuth(a, "POST", "/v1/logs", ingestSecret, "application/json", "{}"); rec.Code != http.StatusNotFound {
+		t.Errorf("POST /v1/logs with a token: %d, want 404", rec.Code)
+	}
+}

@@ -68,10 +68,6 @@ func (h *HTTP) Traces() http.Handler  { return h.traces }
 // a Status body for anything else.
 func (h *HTTP) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Unknown paths need a token too, so that the listener tells nothing to strangers.
-		if !h.authorize(w, r) {
-			return
-		}
 		switch r.URL.Path {
 		case PathLogs:
 			h.logs.ServeHTTP(w, r)
@@ -80,6 +76,11 @@ func (h *HTTP) Handler() http.Handler {
 		case PathTraces:
 			h.traces.ServeHTTP(w, r)
 		default:
+			// Unknown paths need a token too, so that the listener tells strangers nothing.
+			// (The signal handlers check it themselves.)
+			if !h.authorize(w, r) {
+				return
+			}
 			writeStatus(w, encodingOf(r.Header.Get("Content-Type")), http.StatusNotFound, codes.NotFound,
 				"no OTLP endpoint at "+r.URL.Path+": use "+PathLogs+", "+PathMetrics+" or "+PathTraces)
 		}

@@ -71,6 +71,9 @@ func ParseScope(v string) (Scope, error) {
 // a placeholder such as "changeme" cannot end up protecting a server.
 const MinSecretLength = 16
 
+// MaxSecretLength is the longest secret accepted, configured or presented.
+const MaxSecretLength = 1024
+
 // Token is one configured token. The secret itself is not kept.
 type Token struct {
 	Name   string
@@ -123,7 +126,10 @@ func (a *Authenticator) Names() []string {
 // Authenticate returns the token whose secret is secret. Every configured hash is compared,
 // whatever matched first, so the time taken does not depend on which token (if any) matched.
 func (a *Authenticator) Authenticate(secret string) (Token, bool) {
-	if a == nil || secret == "" {
+	// No configured secret is this long (Parse accepts what fits in a header line, and
+	// clients send a few dozen bytes); refusing early keeps a megabyte-long header from costing
+	// a megabyte of hashing per request.
+	if a == nil || secret == "" || len(secret) > MaxSecretLength {
 		return Token{}, false
 	}
 	h := sha256.Sum256([]byte(secret))
@@ -261,6 +267,9 @@ func parseEntry(entry string) (Token, error) {
 	}
 	if len(secret) < MinSecretLength {
 		return Token{}, fmt.Errorf("%q: secret shorter than %d characters", name, MinSecretLength)
+	}
+	if len(secret) > MaxSecretLength {
+		return Token{}, fmt.Errorf("%q: secret longer than %d characters", name, MaxSecretLength)
 	}
 	for _, c := range []byte(secret) {
 		// Header values cannot carry control characters or spaces inside a bearer token

@@ -47,6 +47,7 @@ func TestParseErrorsNeverShowSecrets(t *testing.T) {
 		"a:ingest:" + secretA + ",a:query:" + secretB,
 		"a:ingest:" + secretA + ",b:query:" + secretA,
 		"a:ingest:" + strings.Replace(secretA, "a", " ", 1),
+		"a:ingest:" + strings.Repeat("s", MaxSecretLength+1),
 		"a:" + secretA + ":ingest",                // fields swapped
 		secretB + "!:ingest:" + secretA,           // secret where the name goes
 		"root:$6$" + secretB + ":19000:0:99999:7", // /etc/shadow by mistake
@@ -86,6 +87,7 @@ func TestAuthorize(t *testing.T) {
 		{"Bearer " + secretA + "x", ScopeIngest, ErrUnauthenticated},
 		{"Bearer " + secretA[:len(secretA)-1], ScopeIngest, ErrUnauthenticated},
 		{secretA, ScopeIngest, ErrUnauthenticated},
+		{"Bearer " + strings.Repeat("x", 1<<20), ScopeIngest, ErrUnauthenticated},
 	} {
 		err := a.Authorize(c.header, c.need)
 		if !errors.Is(err, c.want) || (c.want == nil && err != nil) {
