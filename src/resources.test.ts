@@ -42,19 +42,37 @@ describe('retention shapes', () => {
     });
   });
 
-  it('reads and writes an object keyed by data type, with tiers', () => {
+  it('reads and writes the server shape: data types, and tiers keyed by table', () => {
     const raw = {
-      logs: { data_type: 'logs', ttl_days: 30, tiers: { '1h': 365 } },
+      logs: { data_type: 'logs', ttl_days: 30 },
       metrics: { data_type: 'metrics', ttl_days: 90 },
+      traces: { data_type: 'traces', ttl_days: 30 },
+      tiers: {
+        metrics_1hour: { data_type: 'metrics', tier: 'metrics_1hour', ttl_days: 365 },
+        logs_1day_counts: { data_type: 'logs', tier: 'logs_1day_counts', ttl_days: 730 },
+      },
     };
     const state = parseRetention(raw);
     expect(state.shape).toBe('keyed');
     expect(state.policies).toEqual([
       { dataType: 'logs', tier: 'raw', ttlDays: 30 },
-      { dataType: 'logs', tier: '1h', ttlDays: 365 },
+      { dataType: 'logs', tier: 'logs_1day_counts', ttlDays: 730 },
       { dataType: 'metrics', tier: 'raw', ttlDays: 90 },
+      { dataType: 'metrics', tier: 'metrics_1hour', ttlDays: 365 },
+      { dataType: 'traces', tier: 'raw', ttlDays: 30 },
     ]);
     expect(serializeRetention(state)).toEqual(raw);
+  });
+
+  it('places tiers that leave out their data type', () => {
+    const state = parseRetention({
+      metrics: { data_type: 'metrics', ttl_days: 90 },
+      tiers: { metrics_1min: { ttl_days: 30 } },
+    });
+    expect(state.policies).toEqual([
+      { dataType: 'metrics', tier: 'raw', ttlDays: 90 },
+      { dataType: 'metrics', tier: 'metrics_1min', ttlDays: 30 },
+    ]);
   });
 });
 

@@ -128,8 +128,10 @@ function readPolicy(p: RawPolicy, dataType?: string, tier?: string): RetentionPo
 }
 
 /**
- * parseRetention reads the retention resource: a list of policies ({policies: [{data_type, tier,
- * ttl_days}]}) or an object keyed by data type ({logs: {data_type, ttl_days, tiers}}).
+ * parseRetention reads the retention resource. The server's shape (docs/rest-api.md) is keyed by
+ * data type, with the tiers under "tiers" keyed by tier table:
+ * {"logs": {"data_type": "logs", "ttl_days": 30}, ..., "tiers": {"metrics_1hour": {"data_type":
+ * "metrics", "tier": "metrics_1hour", "ttl_days": 365}}}. A list ({policies: [...]}) is read too.
  */
 export function parseRetention(raw: unknown): RetentionState {
   if (Array.isArray(raw)) {
@@ -140,14 +142,35 @@ export function parseRetention(raw: unknown): RetentionState {
     return { shape: 'list', policies: (obj.policies as RawPolicy[]).flatMap((p) => readPolicy(p)) };
   }
   const policies: RetentionPolicy[] = [];
+  const tiers: RetentionPolicy[] = [];
   for (const [k, v] of Object.entries(obj)) {
-    if (typeof v === 'number') {
+    if (k === 'tiers' && v && typeof v === 'object') {
+      for (const [name, t] of Object.entries(v as Record<string, RawPolicy | number>)) {
+        if (typeof t === 'number') {
+          tiers.push({ dataType: '', tier: name, ttlDays: t });
+        } else if (t && typeof t === 'object') {
+          tiers.push(...readPolicy({ ...t, tier: t.tier ?? name }, t.data_type ?? t.dataType ?? ''));
+        }
+      }
+    } else if (typeof v === 'number') {
       policies.push({ dataType: k, tier: 'raw', ttlDays: v });
     } else if (v && typeof v === 'object') {
       policies.push(...readPolicy(v as RawPolicy, k));
     }
   }
-  return { shape: 'keyed', policies };
+  // A tier without a data type belongs to the data type its table name starts with.
+  for (const t of tiers) {
+    if (!t.dataType) {
+      t.dataType = policies.find((p) => t.tier.startsWith(p.dataType))?.dataType ?? t.tier.split('_')[0];
+    }
+  }
+  // Show each tier under its data type, after the raw policy.
+  const ordered: RetentionPolicy[] = [];
+  for (const p of policies) {
+    ordered.push(p, ...tiers.filter((t) => t.dataType === p.dataType));
+  }
+  ordered.push(...tiers.filter((t) => !policies.some((p) => p.dataType === t.dataType)));
+  return { shape: 'keyed', policies: ordered };
 }
 
 /** serializeRetention writes policies in the shape the server sent them. */
@@ -157,15 +180,17 @@ export function serializeRetention(state: RetentionState): unknown {
       policies: state.policies.map((p) => ({ data_type: p.dataType, tier: p.tier, ttl_days: p.ttlDays })),
     };
   }
-  const out: Record<string, RawPolicy> = {};
+  const out: Record<string, unknown> = {};
+  const tiers: Record<string, RawPolicy> = {};
   for (const p of state.policies) {
-    const entry = (out[p.dataType] ??= { data_type: p.dataType });
     if (p.tier === 'raw') {
-      entry.ttl_days = p.ttlDays;
+      out[p.dataType] = { data_type: p.dataType, ttl_days: p.ttlDays };
     } else {
-      const tiers = (entry.tiers ??= {}) as Record<string, number>;
-      tiers[p.tier] = p.ttlDays;
+      tiers[p.tier] = { data_type: p.dataType, tier: p.tier, ttl_days: p.ttlDays };
     }
+  }
+  if (Object.keys(tiers).length > 0) {
+    out.tiers = tiers;
   }
   return out;
 }

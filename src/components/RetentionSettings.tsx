@@ -151,12 +151,7 @@ export function RetentionSettings({ uid }: Props) {
               .map((p) => {
                 const k = key(p.dataType, p.tier);
                 return (
-                  <Field
-                    key={k}
-                    label={p.tier === 'raw' ? 'Raw data' : `${p.tier} tier`}
-                    invalid={!!errors[k]}
-                    error={errors[k]}
-                  >
+                  <Field key={k} label={p.tier === 'raw' ? 'Raw data' : p.tier} invalid={!!errors[k]} error={errors[k]}>
                     <Input
                       aria-label={`${dt} ${p.tier} retention days`}
                       width={14}

@@ -140,7 +140,10 @@ async function main() {
       const logsRaw = config.getByLabel('logs raw retention days');
       await logsRaw.waitFor();
       expect((await logsRaw.inputValue()) === '30', 'logs raw is not 30');
-      expect((await config.getByLabel('metrics 1h retention days').inputValue()) === '365', 'metrics 1h is not 365');
+      expect(
+        (await config.getByLabel('metrics metrics_1hour retention days').inputValue()) === '365',
+        'metrics 1h is not 365'
+      );
       await logsRaw.fill('0');
       await config.getByText('Must be between 1 and 3650 days').waitFor();
       expect(
@@ -152,7 +155,12 @@ async function main() {
       await config.getByRole('button', { name: 'Save retention' }).click();
       await config.getByText('Retention policies saved').waitFor();
       const puts = await page.evaluate(() => window.harnessState.puts);
-      expect(JSON.stringify(puts[0]).includes('"ttl_days":45'), 'PUT body: ' + JSON.stringify(puts));
+      const body = JSON.stringify(puts[0]);
+      expect(body.includes('"logs":{"data_type":"logs","ttl_days":45}'), 'PUT body: ' + body);
+      expect(
+        body.includes('"metrics_1hour":{"data_type":"metrics","tier":"metrics_1hour","ttl_days":365}'),
+        'PUT body: ' + body
+      );
       await shot(page, 'config-editor.png', config);
     });
 

@@ -3,14 +3,16 @@ import { Observable, of, throwError, delay } from 'rxjs';
 
 export const harnessState = {
   failRetentionSave: false,
+  // The server's shape (docs/rest-api.md): data types, and tiers keyed by tier table.
   retention: {
-    policies: [
-      { data_type: 'logs', tier: 'raw', ttl_days: 30 },
-      { data_type: 'logs', tier: '1h', ttl_days: 365 },
-      { data_type: 'spans', tier: 'raw', ttl_days: 30 },
-      { data_type: 'metrics', tier: 'raw', ttl_days: 90 },
-      { data_type: 'metrics', tier: '1h', ttl_days: 365 },
-    ],
+    logs: { data_type: 'logs', ttl_days: 30 },
+    metrics: { data_type: 'metrics', ttl_days: 90 },
+    traces: { data_type: 'traces', ttl_days: 30 },
+    tiers: {
+      logs_1hour_counts: { data_type: 'logs', tier: 'logs_1hour_counts', ttl_days: 365 },
+      metrics_1hour: { data_type: 'metrics', tier: 'metrics_1hour', ttl_days: 365 },
+      spans_1hour_stats: { data_type: 'traces', tier: 'spans_1hour_stats', ttl_days: 365 },
+    },
   } as unknown,
   puts: [] as unknown[],
 };
