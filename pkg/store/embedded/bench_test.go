@@ -242,7 +242,7 @@ func BenchmarkParquetFlush(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/dict=%v", codec, dict), func(b *testing.B) {
 				o := DefaultOptions(b.TempDir())
 				o.Compression = codec
-				props := partWriterProps(&o, memory.DefaultAllocator, logsSchema)
+				props := partWriterProps(&o, memory.DefaultAllocator, logsSchema, rows)
 				if dict == "repetitive" {
 					props = dictWriterProps(&o, memory.DefaultAllocator, logsSchema)
 				}

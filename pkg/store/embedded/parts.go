@@ -237,7 +237,11 @@ func codecFor(name string) (compress.Compression, error) {
 //   - 64 KiB data pages (see below);
 //   - lz4: about the cost of no compression (2.5-2.9 µs/row either way) for parts 4.8x smaller
 //     (135 vs 647 B/row); zstd costs ~40% more CPU for 79 B/row, which compaction gets anyway.
-func partWriterProps(o *Options, mem memory.Allocator, schema *arrow.Schema) *parquet.WriterProperties {
+//
+// rows is the part's row count: it sizes the trace-id bloom filters (the default assumes a
+// million distinct values per row group and costs ~20 B/row; sized, ~1.2 B/row at 1% false
+// positives).
+func partWriterProps(o *Options, mem memory.Allocator, schema *arrow.Schema, rows int64) *parquet.WriterProperties {
 	codec, _ := codecFor(o.Compression)
 	opts := []parquet.WriterProperty{
 		parquet.WithAllocator(mem),
@@ -254,6 +258,13 @@ func partWriterProps(o *Options, mem memory.Allocator, schema *arrow.Schema) *pa
 		switch f.Name {
 		case "timestamp", "service", "severity_number", "name", "duration_ns", "type":
 			opts = append(opts, parquet.WithStatsFor(f.Name, true))
+		case "trace_id":
+			// "Every row of this trace" is a hot read and ids are random, so min/max cannot
+			// prune; DuckDB skips row groups by bloom filter on equality instead (compacted
+			// parts get them from DuckDB, which writes them on dictionary-encoded columns).
+			opts = append(opts, parquet.WithBloomFilterEnabledFor(f.Name, true),
+				parquet.WithBloomFilterFPPFor(f.Name, 0.01),
+				parquet.WithBloomFilterNDVFor(f.Name, max(1024, min(rows, o.RowGroupRows))))
 		}
 	}
 	return parquet.NewWriterProperties(opts...)

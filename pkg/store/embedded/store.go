@@ -431,7 +431,7 @@ func (s *Store) flushGeneration(ctx context.Context, g *generation) error {
 				continue
 			}
 			path := filepath.Join(partitionDir(s.opts.Dir, ti, hour), flushPartName(g.gen))
-			size, err := writeParquet(path, tableSchemas[ti], h.chunks, partWriterProps(&s.opts, s.mem, tableSchemas[ti]))
+			size, err := writeParquet(path, tableSchemas[ti], h.chunks, partWriterProps(&s.opts, s.mem, tableSchemas[ti], h.rows))
 			if err != nil {
 				return fail(fmt.Errorf("cannot flush generation %d: %w", g.gen, err))
 			}
