@@ -259,6 +259,3 @@ func (s *settingsError) CallResource(_ context.Context, _ *backend.CallResourceR
 	return sender.Send(&backend.CallResourceResponse{Status: http.StatusBadRequest, Body: body,
 		Headers: map[string][]string{"Content-Type": {"application/json"}}})
 }
-
-// requestTimeout is the time budget of one health check step.
-const requestTimeout = 15 * time.Second

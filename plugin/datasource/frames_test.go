@@ -270,3 +270,26 @@ func TestJSONAndArrowGiveSameFrames(t *testing.T) {
 		t.Errorf("list column type %s", f.Fields[4].Type())
 	}
 }
+
+// A missing attribute reads as NULL; such rows still form a series (with an empty label).
+func TestTimeSeriesNullLabels(t *testing.T) {
+	tb := recordTable(t, []arrow.Field{{Name: "time", Type: tsType}, {Name: "route", Type: str}, {Name: "v", Type: f64}},
+		`[{"time": 1767322800000000000, "route": "/a", "v": 1},
+		  {"time": 1767322800000000000, "route": null, "v": 2},
+		  {"time": 1767322860000000000, "route": "/a", "v": null}]`)
+	frames, err := timeSeriesFrames("A", tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := frames[0]
+	if len(f.Fields) != 3 || f.Rows() != 2 {
+		t.Fatalf("fields %s rows %d", fieldNames(f), f.Rows())
+	}
+	labels := map[string]bool{}
+	for _, fld := range f.Fields[1:] {
+		labels[fld.Labels["route"]] = true
+	}
+	if !labels["/a"] || !labels[""] {
+		t.Errorf("labels %v", labels)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
@@ -20,6 +21,9 @@ const (
 	maxIngestorMajorExcl = 2
 )
 
+// healthTimeout bounds the whole health check: the config page waits for it.
+const healthTimeout = 15 * time.Second
+
 // healthQuery is the trivial query CheckHealth runs: it proves the query path and the token.
 func healthQuery() string {
 	return hql.SelectFrom("logs", hql.CountAll()).WithLimit(1).String()
@@ -28,7 +32,7 @@ func healthQuery() string {
 // CheckHealth reaches /health, checks the version and runs a trivial query, and says exactly
 // which step failed.
 func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, min(requestTimeout, d.settings.Timeout))
+	ctx, cancel := context.WithTimeout(ctx, min(healthTimeout, d.settings.Timeout))
 	defer cancel()
 	fail := func(format string, args ...any) (*backend.CheckHealthResult, error) {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: fmt.Sprintf(format, args...)}, nil
