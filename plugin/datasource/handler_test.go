@@ -242,3 +242,19 @@ func TestQueryErrorsReplayed(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncatedNotice checks that a result cut at the row limit says so on the frame.
+func TestTruncatedNotice(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"columns":[{"name":"service","type":"string"}],"data":[["a"]],"stats":{"rows":1,"truncated":true}}`)
+	}))
+	defer srv.Close()
+	r := runQuery(t, newTestDatasource(srv.URL, true), "A", `{"queryType":"hql","hql":"SELECT service FROM logs"}`)
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if n := r.Frames[0].Meta.Notices; len(n) != 1 || !strings.Contains(n[0].Text, "cut at 1 rows") {
+		t.Errorf("notices %+v", n)
+	}
+}
