@@ -119,8 +119,12 @@ func decodeAPIError(resp *http.Response) error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{Status: resp.StatusCode}
 	var eb hsclient.ErrorBody
+	var h hsclient.HealthResponse
 	if json.Unmarshal(body, &eb) == nil && (eb.Error.Code != "" || eb.Error.Message != "") {
 		e.Code, e.Message, e.Line, e.Column, e.Expected = eb.Error.Code, eb.Error.Message, eb.Error.Line, eb.Error.Column, eb.Error.Expected
+	} else if json.Unmarshal(body, &h) == nil && h.Status != "" {
+		// An unhealthy /health answers with its own body ("stopping" while shutting down).
+		e.Message = "status " + h.Status
 	} else {
 		msg := strings.TrimSpace(string(body))
 		if len(msg) > 300 {

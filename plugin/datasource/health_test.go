@@ -77,6 +77,7 @@ func TestCheckHealth(t *testing.T) {
 		{"health refuses token", func() string { return fakeHealthServer(t, "0.3.0", 401, 200, nil).URL }, "x", "rejected the API token"},
 		{"too old", func() string { return fakeHealthServer(t, "0.0.9", 200, 200, nil).URL }, "", "Incompatible Heimsight version"},
 		{"too new", func() string { return fakeHealthServer(t, "v2.1.0", 200, 200, nil).URL }, "", "upgrade the plugin"},
+		{"stopping", func() string { return fakeHealthServer(t, "0.3.0", 503, 200, nil).URL }, "", "is not healthy (HTTP 503): status ok"},
 		{"no query API", func() string { return fakeHealthServer(t, "0.1.0", 200, 404, nil).URL }, "", "has no HQL query API"},
 		{"not heimsight", func() string {
 			s := httptest.NewServer(http.NotFoundHandler())
