@@ -24,8 +24,12 @@ import (
 	"github.com/heimsight/heimsight/pkg/store/embedded"
 )
 
-// shutdownTimeout bounds how long in-flight requests may take to finish after a signal.
-const shutdownTimeout = 30 * time.Second
+// shutdownTimeout bounds how long in-flight requests may take to finish after a signal, and
+// storeCloseTimeout how long the store may then take to flush and close.
+const (
+	shutdownTimeout   = 30 * time.Second
+	storeCloseTimeout = 30 * time.Second
+)
 
 // serve runs the server until ctx is cancelled (SIGINT/SIGTERM), then stops accepting, drains
 // in-flight requests and closes the store, which flushes.
@@ -182,8 +186,20 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 	// Closing flushes buffered rows to Parquet, which can take seconds after heavy ingest.
 	log.Info("requests drained, closing store")
 	closeStart := time.Now()
-	if err := closeStore(); err != nil {
-		return errors.Join(runErr, err)
+	closed := make(chan error, 1)
+	go func() { closed <- closeStore() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			return errors.Join(runErr, err)
+		}
+	case <-time.After(storeCloseTimeout):
+		// A store stuck behind a query that ignores its deadline must not keep the process
+		// alive after SIGTERM: everything acknowledged is already in the write-ahead log, which
+		// the next start replays, exactly as after SIGKILL.
+		log.Error("the store did not close in time; exiting without it (acknowledged data is replayed from the write-ahead log at the next start)",
+			"timeout", storeCloseTimeout)
+		return errors.Join(runErr, fmt.Errorf("cannot close store: not done after %s", storeCloseTimeout))
 	}
 	log.Info("stopped", "store_close", time.Since(closeStart).Round(time.Millisecond))
 	return runErr
