@@ -1,9 +1,4 @@
 package rollup
 
-// NormalizeAllRules applies every rule, ignoring the triggers.
-func NormalizeAllRules(msg string) string {
-	for i := range compiled {
-		msg = compiled[i].re.ReplaceAllString(msg, compiled[i].repl)
-	}
-	return msg
-}
+// NormalizeRegexp applies every rule with Go's regexp, ignoring the triggers.
+func NormalizeRegexp(msg string) string { return normalizeRegexp(msg) }

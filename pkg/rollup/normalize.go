@@ -142,10 +142,30 @@ var Rules = []Rule{
 	},
 }
 
+// compiledRule is a rule as a Go regexp: the specification the matchers of scan.go are tested
+// against.
 type compiledRule struct {
-	re      *regexp.Regexp
-	repl    string
-	trigger string
+	re   *regexp.Regexp
+	repl string
+}
+
+// triggers[i] is the set of Rules[i].Trigger bytes.
+var triggers = func() (t [len(scanRules)][256]bool) {
+	for i, r := range Rules {
+		for j := 0; j < len(r.Trigger); j++ {
+			t[i][r.Trigger[j]] = true
+		}
+	}
+	return t
+}()
+
+func containsAny(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 var compiled = func() []compiledRule {
@@ -155,7 +175,7 @@ var compiled = func() []compiledRule {
 		if r.KeepGroup {
 			repl = "${1}" + r.Placeholder
 		}
-		out[i] = compiledRule{re: regexp.MustCompile(r.Pattern), repl: repl, trigger: r.Trigger}
+		out[i] = compiledRule{re: regexp.MustCompile(r.Pattern), repl: repl}
 	}
 	return out
 }()
@@ -170,12 +190,11 @@ var compiled = func() []compiledRule {
 // The ClickHouse and DuckDB expressions of SQLExpr give the same result byte for byte. Safe for
 // concurrent use.
 func Normalize(msg string) string {
-	for i := range compiled {
-		c := &compiled[i]
-		if !strings.ContainsAny(msg, c.trigger) {
+	for i := range Rules {
+		if !containsAny(msg, &triggers[i]) {
 			continue
 		}
-		msg = c.re.ReplaceAllString(msg, c.repl)
+		msg = apply(msg, &scanRules[i], Rules[i].Placeholder)
 	}
 	return msg
 }
