@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heimsight/heimsight/pkg/auth"
 	"github.com/heimsight/heimsight/pkg/client"
 	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/model"
@@ -263,4 +264,41 @@ func TestRetentionWithoutManager(t *testing.T) {
 	rec := httptest.NewRecorder()
 	e.api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/v1/config/retention/metrics", nil))
 	wantError(t, rec, http.StatusServiceUnavailable, "unavailable")
+}
+
+// With API tokens the retention endpoints need the admin scope; a refused change changes nothing.
+func TestRetentionNeedsAdmin(t *testing.T) {
+	e := newRetentionEnv(t, nil)
+	toks, err := auth.Parse("grafana:query:" + querySecret + ",ops:admin:" + adminSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{Pipeline: e.api.opts.Pipeline, Logger: slog.New(slog.DiscardHandler), Auth: auth.New(toks), Retention: e.mgr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"data_type": "logs", "ttl_days": 7}`
+	for _, tt := range []struct {
+		method, path, secret, body string
+		want                       int
+	}{
+		{http.MethodGet, "/api/v1/config/retention", "", "", http.StatusUnauthorized},
+		{http.MethodGet, "/api/v1/config/retention", querySecret, "", http.StatusForbidden},
+		{http.MethodGet, "/api/v1/config/retention/metrics", querySecret, "", http.StatusForbidden},
+		{http.MethodPut, "/api/v1/config/retention/policy", querySecret, body, http.StatusForbidden},
+		{http.MethodPut, "/api/v1/config/retention/policy", "", body, http.StatusUnauthorized},
+	} {
+		if rec := doAuth(a, tt.method, tt.path, tt.secret, "application/json", tt.body); rec.Code != tt.want {
+			t.Errorf("%s %s: %d, want %d: %s", tt.method, tt.path, rec.Code, tt.want, rec.Body)
+		}
+	}
+	if got := e.mgr.Policies().Days("logs"); got != 30 {
+		t.Fatalf("a refused request changed logs to %d days", got)
+	}
+	if rec := doAuth(a, http.MethodPut, "/api/v1/config/retention/policy", adminSecret, "application/json", body); rec.Code != http.StatusOK {
+		t.Fatalf("admin: %d %s", rec.Code, rec.Body)
+	}
+	if got := e.mgr.Policies().Days("logs"); got != 7 {
+		t.Errorf("admin change: logs %d days, want 7", got)
+	}
 }
