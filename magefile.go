@@ -50,15 +50,48 @@ func Run() error {
 	return cmd.Run()
 }
 
-// Test runs every Go test (unit, conformance, process-level), then each fuzz target briefly.
+// Test runs everything CI runs: Go lint, every Go test (unit, conformance, process-level, the
+// plugin end to end), each fuzz target briefly, then the frontend's checks and tests.
 func Test() error {
-	mg.SerialDeps(Lint, GoTest, Fuzz)
+	mg.SerialDeps(Lint, GoTest, Fuzz, Frontend)
 	return nil
+}
+
+// goPackages lists the module's packages, leaving out Go files that npm packages ship inside
+// node_modules (the go tool only skips directories starting with "." or "_" and testdata).
+func goPackages() ([]string, error) {
+	out, err := sh.Output("go", "list", "-tags", buildTags, "./...")
+	if err != nil {
+		return nil, err
+	}
+	var pkgs []string
+	for _, p := range strings.Fields(out) {
+		if !strings.Contains(p, "/node_modules/") {
+			pkgs = append(pkgs, p)
+		}
+	}
+	return pkgs, nil
 }
 
 // GoTest runs `go test` over the whole module.
 func GoTest() error {
-	return sh.RunWithV(goEnv(), "go", "test", "-tags", buildTags, "-count=1", "-timeout", "30m", "./...")
+	pkgs, err := goPackages()
+	if err != nil {
+		return err
+	}
+	args := append([]string{"test", "-tags", buildTags, "-count=1", "-timeout", "30m"}, pkgs...)
+	return sh.RunWithV(goEnv(), "go", args...)
+}
+
+// Frontend installs the npm packages when they are missing, then runs the plugin frontend's
+// typecheck, lint, jest tests, production build and headless-browser test (`npm run ci`).
+func Frontend() error {
+	if _, err := os.Stat("node_modules"); os.IsNotExist(err) {
+		if err := sh.RunV("npm", "ci", "--no-audit", "--no-fund"); err != nil {
+			return err
+		}
+	}
+	return sh.RunV("npm", "run", "ci")
 }
 
 var fuzzFunc = regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
@@ -104,7 +137,7 @@ func Fuzz() error {
 		for _, fn := range targets[pkg] {
 			fmt.Printf("fuzz %s %s for %s\n", pkg, fn, fuzztime)
 			if err := sh.RunWithV(goEnv(), "go", "test", "-tags", buildTags, "-run", "^$",
-				"-fuzz", "^"+fn+"$", "-fuzztime", fuzztime, pkg); err != nil {
+				"-fuzz", "^"+fn+"$", "-fuzztime", fuzztime, "-fuzzminimizetime", "2s", pkg); err != nil {
 				return fmt.Errorf("fuzz %s %s: %w", pkg, fn, err)
 			}
 		}
@@ -114,14 +147,22 @@ func Fuzz() error {
 
 // Lint checks formatting and runs go vet.
 func Lint() error {
-	out, err := sh.Output("gofmt", "-l", ".")
+	pkgs, err := goPackages()
+	if err != nil {
+		return err
+	}
+	dirs, err := sh.Output("go", append([]string{"list", "-tags", buildTags, "-f", "{{.Dir}}"}, pkgs...)...)
+	if err != nil {
+		return err
+	}
+	out, err := sh.Output("gofmt", append([]string{"-l", "magefile.go"}, strings.Fields(dirs)...)...)
 	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(out) != "" {
 		return fmt.Errorf("gofmt would change:\n%s", out)
 	}
-	return sh.RunWithV(goEnv(), "go", "vet", "-tags", buildTags, "./...")
+	return sh.RunWithV(goEnv(), "go", append([]string{"vet", "-tags", buildTags}, pkgs...)...)
 }
 
 // Bench runs the Go benchmarks of the hot paths once each.
