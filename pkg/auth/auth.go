@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // Scope is a set of permissions, one bit each.
@@ -94,10 +95,22 @@ var (
 	errMissing = fmt.Errorf("%w: missing Authorization header: send \"Authorization: Bearer <token>\"", ErrUnauthenticated)
 )
 
-// Authenticator checks bearer tokens. It is immutable and safe for concurrent use. A nil
+// Authenticator checks bearer tokens. Its tokens are immutable; it is safe for concurrent use. A nil
 // *Authenticator allows every request.
 type Authenticator struct {
 	tokens []Token
+	// Refusals are counted for monitoring (a burst of unauthenticated requests is someone
+	// guessing), since refusals are never logged one by one.
+	unauthenticated, forbidden atomic.Int64
+}
+
+// Refusals returns how many requests Authorize refused as unauthenticated (401) and as
+// forbidden (403) since the authenticator was made.
+func (a *Authenticator) Refusals() (unauthenticated, forbidden int64) {
+	if a == nil {
+		return 0, 0
+	}
+	return a.unauthenticated.Load(), a.forbidden.Load()
 }
 
 // New returns an authenticator for tokens, or nil (open mode) when there are none.
@@ -157,15 +170,19 @@ func (a *Authenticator) Authorize(header string, need Scope) error {
 	secret, ok := BearerToken(header)
 	switch {
 	case header == "":
+		a.unauthenticated.Add(1)
 		return errMissing
 	case !ok:
+		a.unauthenticated.Add(1)
 		return fmt.Errorf("%w: malformed Authorization header: want \"Bearer <token>\"", ErrUnauthenticated)
 	}
 	t, ok := a.Authenticate(secret)
 	if !ok {
+		a.unauthenticated.Add(1)
 		return fmt.Errorf("%w: unknown API token", ErrUnauthenticated)
 	}
 	if !t.Scopes.Has(need) {
+		a.forbidden.Add(1)
 		return fmt.Errorf("%w: token %q has scope %s; this endpoint needs %s", ErrForbidden, t.Name, t.Scopes, need&^t.Scopes)
 	}
 	return nil

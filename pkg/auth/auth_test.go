@@ -97,6 +97,9 @@ func TestAuthorize(t *testing.T) {
 			t.Errorf("error %q shows a secret", err)
 		}
 	}
+	if u, f := a.Refusals(); u != 7 || f != 2 {
+		t.Errorf("refusals = %d unauthenticated, %d forbidden; want 7, 2", u, f)
+	}
 	var open *Authenticator
 	if err := open.Authorize("", ScopeAdmin); err != nil || open.Enabled() {
 		t.Errorf("nil authenticator: %v", err)

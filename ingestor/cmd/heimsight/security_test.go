@@ -177,6 +177,20 @@ func TestTLSAndTokensOnEveryListener(t *testing.T) {
 			t.Errorf("%s: served over %s, want HTTP/2 through ALPN", c.url, resp.Proto)
 		}
 	}
+	// Refusals are counted, not logged: 2 unauthenticated and 3 forbidden requests so far.
+	metricsReq, _ := http.NewRequest("GET", "https://"+rest+"/metrics", nil)
+	metricsReq.Header.Set("Authorization", "Bearer "+querySecret)
+	if resp, err := hc.Do(metricsReq); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{`heimsight_auth_refused_total{reason="unauthenticated"} 2`, `heimsight_auth_refused_total{reason="forbidden"} 3`} {
+			if !strings.Contains(string(b), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+	}
 	// Plain HTTP to a TLS listener is refused (Go answers 400 to a plain request on a TLS port).
 	if resp, err := http.Get("http://" + rest + "/health"); err == nil {
 		resp.Body.Close()

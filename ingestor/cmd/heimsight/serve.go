@@ -50,6 +50,21 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if authn.Enabled() {
+		for _, r := range []struct {
+			reason string
+			get    func() int64
+		}{
+			{"unauthenticated", func() int64 { u, _ := authn.Refusals(); return u }},
+			{"forbidden", func() int64 { _, f := authn.Refusals(); return f }},
+		} {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Namespace: "heimsight", Subsystem: "auth", Name: "refused_total",
+				Help:        "Requests refused for a missing or unknown token (unauthenticated) or a missing scope (forbidden).",
+				ConstLabels: prometheus.Labels{"reason": r.reason},
+			}, func() float64 { return float64(r.get()) }))
+		}
+	}
 
 	st, err := openStore(opts, log, reg)
 	if err != nil {
