@@ -364,19 +364,20 @@ func commitFile(f *os.File, tmp, path string) (int64, error) {
 // The checkpoint file holds the highest generation whose parts are all on disk.
 const checkpointName = "checkpoint"
 
-func readCheckpoint(dir string) (uint64, error) {
+// readCheckpoint returns the checkpoint and whether the file exists.
+func readCheckpoint(dir string) (uint64, bool, error) {
 	b, err := os.ReadFile(filepath.Join(dir, checkpointName))
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return 0, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("cannot read checkpoint: %w", err)
+		return 0, false, fmt.Errorf("cannot read checkpoint: %w", err)
 	}
 	g, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("cannot parse checkpoint %q: %w", b, err)
+		return 0, false, fmt.Errorf("cannot parse checkpoint %q: %w", b, err)
 	}
-	return g, nil
+	return g, true, nil
 }
 
 func writeCheckpoint(dir string, gen uint64) error {

@@ -331,3 +331,22 @@ func TestCompactionOfOpenHour(t *testing.T) {
 	}
 	expectExactly(t, bodies(t, s), 0, 100)
 }
+
+func TestMissingCheckpointRefusesToOpen(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, testOptions(dir))
+	mustWrite(t, s, seqLogs(0, 10, time.Now().UnixNano(), time.Millisecond))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, checkpointName)); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(testOptions(dir)); err == nil {
+		s.Close()
+		t.Fatal("opened a store whose checkpoint is missing; its parts would have been deleted")
+	}
+	if n := countFiles(t, dir, ".parquet"); n != 1 {
+		t.Errorf("%d parts left, want 1", n)
+	}
+}

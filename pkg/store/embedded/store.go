@@ -144,11 +144,24 @@ func (s *Store) releaseLock() {
 // a fresh generation numbered above every segment, so its flush (checkpoint at the new
 // generation) makes all replayed segments obsolete at once.
 func (s *Store) recover() error {
-	cp, err := readCheckpoint(s.opts.Dir)
+	cp, found, err := readCheckpoint(s.opts.Dir)
 	if err != nil {
 		return err
 	}
 	os.Remove(filepath.Join(s.opts.Dir, checkpointName+".tmp"))
+	if !found {
+		// A new store starts with checkpoint 0, so a missing checkpoint next to parts means it
+		// was deleted: recovery would then remove every part as unfinished. Refuse instead.
+		for _, table := range tableNames {
+			if _, err := os.Stat(filepath.Join(s.opts.Dir, table)); err == nil {
+				return fmt.Errorf("cannot recover: %s is missing but %s holds parts; restore it (the highest g-<gen> of a complete flush)",
+					filepath.Join(s.opts.Dir, checkpointName), s.opts.Dir)
+			}
+		}
+		if err := writeCheckpoint(s.opts.Dir, 0); err != nil {
+			return err
+		}
+	}
 	s.checkpoint = cp
 	log := func(msg string, args ...any) { s.opts.Logger.Warn(msg, args...) }
 	parts, err := scanParts(s.opts.Dir, cp, log)
