@@ -160,39 +160,35 @@ func (a *API) putRetention(w http.ResponseWriter, r *http.Request) {
 	if !decodeRetention(w, r, &cfg) {
 		return
 	}
-	p := m.Policies()
-	var err error
-	for _, raw := range []struct {
-		key string
-		pol *client.RetentionPolicy
-	}{{"logs", cfg.Logs}, {"metrics", cfg.Metrics}, {"traces", cfg.Traces}} {
-		if raw.pol == nil {
-			writeError(w, http.StatusBadRequest, "invalid_retention", fmt.Sprintf("missing policy for %s: a complete configuration lists logs, metrics and traces", raw.key))
-			return
+	a.updateRetention(w, r, m, func(p retention.Policies) (retention.Policies, error) {
+		var err error
+		for _, raw := range []struct {
+			key string
+			pol *client.RetentionPolicy
+		}{{"logs", cfg.Logs}, {"metrics", cfg.Metrics}, {"traces", cfg.Traces}} {
+			if raw.pol == nil {
+				return p, fmt.Errorf("missing policy for %s: a complete configuration lists logs, metrics and traces", raw.key)
+			}
+			if raw.pol.Tier != "" {
+				return p, fmt.Errorf("policy for %s names tier %q: list tiers under \"tiers\"", raw.key, raw.pol.Tier)
+			}
+			if p, err = applyPolicy(p, raw.key, *raw.pol); err != nil {
+				return p, err
+			}
 		}
-		if raw.pol.Tier != "" {
-			writeError(w, http.StatusBadRequest, "invalid_retention", fmt.Sprintf("policy for %s names tier %q: list tiers under \"tiers\"", raw.key, raw.pol.Tier))
-			return
+		for key, pol := range cfg.Tiers {
+			if !isTierName(key) {
+				return p, fmt.Errorf("unknown tier %q: want one of %s", key, strings.Join(allTierNames(), ", "))
+			}
+			if pol.Tier == "" {
+				pol.Tier = key
+			}
+			if p, err = applyPolicy(p, key, pol); err != nil {
+				return p, err
+			}
 		}
-		if p, err = applyPolicy(p, raw.key, *raw.pol); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_retention", err.Error())
-			return
-		}
-	}
-	for key, pol := range cfg.Tiers {
-		if _, isTier := retention.LookupTarget(key); !isTier || !isTierName(key) {
-			writeError(w, http.StatusBadRequest, "invalid_retention", fmt.Sprintf("unknown tier %q: want one of %s", key, strings.Join(allTierNames(), ", ")))
-			return
-		}
-		if pol.Tier == "" {
-			pol.Tier = key
-		}
-		if p, err = applyPolicy(p, key, pol); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_retention", err.Error())
-			return
-		}
-	}
-	a.setRetention(w, r, m, p)
+		return p, nil
+	})
 }
 
 func isTierName(name string) bool {
@@ -209,17 +205,15 @@ func (a *API) putRetentionPolicy(w http.ResponseWriter, r *http.Request) {
 	if !decodeRetention(w, r, &pol) {
 		return
 	}
-	p, err := applyPolicy(m.Policies(), "", pol)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_retention", err.Error())
-		return
-	}
-	a.setRetention(w, r, m, p)
+	a.updateRetention(w, r, m, func(p retention.Policies) (retention.Policies, error) {
+		return applyPolicy(p, "", pol)
+	})
 }
 
-// setRetention applies p through the manager and answers with the configuration in force.
-func (a *API) setRetention(w http.ResponseWriter, r *http.Request, m *retention.Manager, p retention.Policies) {
-	got, err := m.Set(r.Context(), p)
+// updateRetention changes the policies through the manager and answers with the configuration
+// in force.
+func (a *API) updateRetention(w http.ResponseWriter, r *http.Request, m *retention.Manager, change func(retention.Policies) (retention.Policies, error)) {
+	got, err := m.Update(r.Context(), change)
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, retentionConfig(got))

@@ -124,12 +124,28 @@ func (m *Manager) Policies() Policies {
 // force (the store gets them again) and the error says why; a validation error wraps
 // ErrInvalid.
 func (m *Manager) Set(ctx context.Context, p Policies) (Policies, error) {
-	if err := p.Validate(); err != nil {
-		return m.Policies(), fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
+	return m.Update(ctx, func(Policies) (Policies, error) { return p, nil })
+}
+
+// SetOne changes the retention of one target (a data type or tier name) to days.
+func (m *Manager) SetOne(ctx context.Context, name string, days int) (Policies, error) {
+	return m.Update(ctx, func(cur Policies) (Policies, error) { return cur.Set(name, days) })
+}
+
+// Update computes new policies from the current ones with change and sets them as Set does,
+// all under the manager's lock, so that concurrent changes of different targets do not undo
+// each other. An error from change is a validation error: it wraps ErrInvalid.
+func (m *Manager) Update(ctx context.Context, change func(Policies) (Policies, error)) (Policies, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old := m.cur
+	p, err := change(old)
+	if err == nil {
+		err = p.Validate()
+	}
+	if err != nil {
+		return old, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	if err := m.opts.Store.ApplyRetention(ctx, p); err != nil {
 		m.restore(old, err)
 		return old, fmt.Errorf("cannot apply retention policies: %w", err)
@@ -146,17 +162,6 @@ func (m *Manager) Set(ctx context.Context, p Policies) (Policies, error) {
 	}
 	m.gauges.setPolicies(p)
 	return p, nil
-}
-
-// SetOne changes the retention of one target (a data type or tier name) to days.
-func (m *Manager) SetOne(ctx context.Context, name string, days int) (Policies, error) {
-	// Under no lock: Set takes it, and a concurrent change between here and there is
-	// overwritten only for the other targets' values it read, which Set re-validates anyway.
-	p, err := m.Policies().Set(name, days)
-	if err != nil {
-		return m.Policies(), fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	return m.Set(ctx, p)
 }
 
 // restore puts the previous policies back into the store after a failed change, with a fresh

@@ -286,3 +286,25 @@ func TestRunAppliesAndEnforces(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Concurrent changes of different targets all survive.
+func TestConcurrentSetOne(t *testing.T) {
+	m, _, _ := newManager(t, t.TempDir(), &fakeStore{})
+	names := []string{"logs", "metrics", "traces", "metrics_1min", "logs_1day_counts", "spans_1hour_stats"}
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := m.SetOne(context.Background(), name, 100+i); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, name := range names {
+		if got := m.Policies().Days(name); got != 100+i {
+			t.Errorf("%s = %d days, want %d", name, got, 100+i)
+		}
+	}
+}
