@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +59,26 @@ func TestRetentionCommand(t *testing.T) {
 	}
 	if code, out, errOut = runCLI("age"); code != 0 || !strings.Contains(out, "TARGET") || !strings.Contains(out, "logs") {
 		t.Fatalf("age: %d %q %q", code, out, errOut)
+	}
+	// The monitor's gauges are on /metrics (the first check runs in the background at start).
+	for _, want := range []string{`heimsight_retention_ttl_seconds{data_type="logs",tier=""} 5.184e+06`, `heimsight_retention_expired_data_present{data_type="logs",tier=""} 0`} {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			resp, err := http.Get(apiURL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(metrics), want) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("/metrics lacks %s", want)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	for _, bad := range [][]string{{"set", "logs", "0d"}, {"set", "profiles", "5"}, {"set", "logs"}, {"frob"}, {}, {"get", "--format", "xml"}} {
 		if code, _, errOut := runCLI(bad...); code != 2 || errOut == "" {
