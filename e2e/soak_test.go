@@ -34,7 +34,7 @@ const (
 	soakShort        = 10 * time.Second
 	soakTemplates    = 8 // distinct request bodies per client
 	soakRSSBoundMiB  = 1536
-	soakQueryP99Max  = 5 * time.Second
+	soakQueryP99Max  = 10 * time.Second
 	soakMaxRetryWait = 5 * time.Second
 )
 
@@ -113,7 +113,12 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 // before it writes a Parquet part, the pipeline admits at most 64,000 rows and 256 MiB of bodies
 // in flight, and DuckDB (measured at 630–890 MiB RSS when inserting; far less here, where it only
 // reads) runs the queries. 1.5 GiB leaves room above that while still catching a leak or an
-// unbounded queue, which would grow with the ~10 million records a 45-second run sends.
+// unbounded queue, which would grow with the millions of records a 45-second run sends.
+//
+// The p99 bound: measured at 2.0–4.3 s on two shared cores while four clients ingest at full
+// speed (the queries scan the unflushed buffers and every part written during the run); 10 s,
+// a third of the query timeout, holds on a busy CI machine and still catches queries that
+// queue behind ingest or stall.
 func TestSoak(t *testing.T) {
 	duration := soakDefault
 	if testing.Short() {
