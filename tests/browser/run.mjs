@@ -181,8 +181,9 @@ async function main() {
     await check('service list comes from the services resource', async () => {
       await editor.locator('#heimsight-service-A').click();
       await page.getByRole('option', { name: 'checkout' }).click();
-      const q = (await queryState()).query;
-      expect(q.service === 'checkout', 'service is ' + q.service);
+      await page.waitForFunction(
+        () => JSON.parse(document.querySelector('[data-testid=query-state]').textContent).query.service === 'checkout'
+      );
       expect(
         (await editor.getByLabel('Generated HQL').inputValue()).includes("service = 'checkout'"),
         'no service in HQL'
@@ -195,6 +196,9 @@ async function main() {
       await page.getByRole('option', { name: 'http.server.duration' }).click();
       await editor.getByLabel('1h', { exact: true }).click();
       await editor.getByLabel('max', { exact: true }).click();
+      await page.waitForFunction(() =>
+        document.querySelector('[aria-label="Generated HQL"]').value.includes('max(max)')
+      );
       const hql = await editor.getByLabel('Generated HQL').inputValue();
       expect(hql.includes('max(max) AS "http.server.duration" FROM metrics_1hour'), 'preview: ' + hql);
       await shot(page, 'query-editor-metrics.png', editor);
