@@ -228,6 +228,27 @@ func (s *Store) tableAge(ti int) (retention.TableAge, error) {
 		}
 	}
 
+	// Row counts read from footers are remembered in the registry (parts found on disk at
+	// start have none), so the monitor does not reread every footer each round.
+	type counted struct {
+		pt   *part
+		rows int64
+	}
+	var learned []counted
+	defer func() {
+		if len(learned) == 0 {
+			return
+		}
+		s.mu.Lock()
+		for _, c := range learned {
+			// Only while this snapshot is the part's one user: a compaction reads rows of the
+			// parts it holds without the lock.
+			if c.pt.rows == 0 && c.pt.refs == 1 {
+				c.pt.rows = c.rows
+			}
+		}
+		s.mu.Unlock()
+	}()
 	if len(parts) > 0 {
 		sort.Slice(parts, func(i, j int) bool { return parts[i].hour < parts[j].hour })
 		first, last := parts[0].hour, parts[len(parts)-1].hour
@@ -243,6 +264,9 @@ func (s *Store) tableAge(ti int) (retention.TableAge, error) {
 				return a, fmt.Errorf("cannot read data age of %s: %w", tableNames[ti], err)
 			}
 			a.Rows += rows
+			if pt.rows == 0 && rows > 0 {
+				learned = append(learned, counted{pt, rows})
+			}
 			if !edge || rows == 0 {
 				continue
 			}

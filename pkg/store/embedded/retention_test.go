@@ -195,6 +195,15 @@ func TestRetentionDeletesExpiredPartitions(t *testing.T) {
 	if got := countRows(t, s2, "logs"); got != 50 {
 		t.Errorf("reopened: %d logs, want 50", got)
 	}
+	// Parts found on disk have no row count until DataAge reads their footers once.
+	if a := ageOf(t, s2, "metrics"); a.Rows != 100 {
+		t.Errorf("reopened metrics age: %+v", a)
+	}
+	for _, pt := range s2.parts[2] {
+		if pt.rows != 50 {
+			t.Errorf("part %s: rows %d after DataAge, want 50 remembered", pt.path, pt.rows)
+		}
+	}
 }
 
 // Rows still in memory count in the data age; an expired row in memory is written by the next
