@@ -5,7 +5,9 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -98,6 +100,9 @@ type querySources struct {
 	err   error
 }
 
+// bufferViewSeq numbers buffer views so that concurrent queries never share one.
+var bufferViewSeq atomic.Uint64
+
 func (qs *querySources) source(table string) (string, error) {
 	if rel, ok := qs.sql[table]; ok {
 		return rel, nil
@@ -133,7 +138,9 @@ func (qs *querySources) source(table string) (string, error) {
 		qs.err = fmt.Errorf("cannot snapshot buffers: %w", err)
 		return "", qs.err
 	}
-	view := "heimsight_buffer_" + table
+	// Views live in DuckDB's shared catalog, not per connection: each query needs a name of its
+	// own, or concurrent queries replace and drop each other's views.
+	view := "heimsight_buffer_" + table + "_" + strconv.FormatUint(bufferViewSeq.Add(1), 10)
 	release, err := qs.c.arrow.RegisterView(reader, view)
 	reader.Release() // the exported stream holds its own reference
 	if err != nil {
