@@ -276,12 +276,13 @@ func benchCompaction(b *testing.B, sorted bool) {
 	g := newLogGen(3, time.Now().Truncate(time.Hour).Add(-2*time.Hour))
 	var flushed, compacted int64
 	var cpuUsed time.Duration
+	var rssGrowth float64
 	for b.Loop() {
 		b.StopTimer()
 		o := testOptions(b.TempDir())
 		o.CompactSort = sorted
 		if sorted {
-			o.DuckDBMemoryLimit = "2GB" // the sort of 200k rows with maps does not fit in 256MB
+			o.CompactMemoryLimit = "2GB" // the sort of 200k rows with maps does not fit in 256MB
 		}
 		s := openTest(b, o)
 		for p := 0; p < 10; p++ {
@@ -297,12 +298,16 @@ func benchCompaction(b *testing.B, sorted bool) {
 			}
 		}
 		flushed = dirBytes(o.Dir)
+		runtime.GC()
+		before := rssMiB()
+		os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM
 		b.StartTimer()
 		c0 := cpuNow()
 		if err := s.Compact(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		cpuUsed += cpuNow() - c0
+		rssGrowth = max(rssGrowth, peakRSSMiB()-before)
 		b.StopTimer()
 		compacted = dirBytes(o.Dir)
 		s.Close()
@@ -312,6 +317,7 @@ func benchCompaction(b *testing.B, sorted bool) {
 	b.ReportMetric(float64(compacted)/200_000, "compactedB/row")
 	b.ReportMetric(200_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(cpuUsed.Nanoseconds())/(200_000*float64(b.N)), "cpu-ns/row")
+	b.ReportMetric(rssGrowth, "peakRSSGrowth-MiB")
 }
 
 func dirBytes(root string) int64 {

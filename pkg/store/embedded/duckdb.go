@@ -36,17 +36,20 @@ type dconn struct {
 
 // openDuckDB opens a database with the given threads and connections, spilling to
 // <Dir>/<tmpName>.
-func openDuckDB(o *Options, threads, conns int, tmpName string) (*duckDB, error) {
+func openDuckDB(o *Options, threads, conns int, memoryLimit, tmpName string, extra url.Values) (*duckDB, error) {
 	tmp := filepath.Join(o.Dir, tmpName)
 	os.RemoveAll(tmp) // spill files of a previous process
 	q := url.Values{}
 	q.Set("threads", strconv.Itoa(threads))
-	if o.DuckDBMemoryLimit != "" {
-		q.Set("memory_limit", o.DuckDBMemoryLimit)
+	if memoryLimit != "" {
+		q.Set("memory_limit", memoryLimit)
 	}
 	q.Set("autoinstall_known_extensions", "false")
 	q.Set("autoload_known_extensions", "false")
 	q.Set("temp_directory", tmp)
+	for k, v := range extra {
+		q[k] = v
+	}
 	connector, err := duckdb.NewConnector("?"+q.Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open DuckDB: %w", err)

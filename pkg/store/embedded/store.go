@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -95,14 +96,17 @@ func Open(opts Options) (*Store, error) {
 		s.releaseLock()
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
-	db, err := openDuckDB(&s.opts, opts.DuckDBThreads, opts.QueryConns, ".duckdb_tmp")
+	db, err := openDuckDB(&s.opts, opts.DuckDBThreads, opts.QueryConns, opts.DuckDBMemoryLimit, ".duckdb_tmp", nil)
 	if err != nil {
 		s.cur.release()
 		s.releaseLock()
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
 	s.db = db
-	if s.compactDB, err = openDuckDB(&s.opts, opts.CompactThreads, 1, ".duckdb_tmp_compact"); err != nil {
+	if s.compactDB, err = openDuckDB(&s.opts, opts.CompactThreads, 1, opts.CompactMemoryLimit, ".duckdb_tmp_compact",
+		// With insertion order preserved, COPY buffers more and ran out of memory under 64MB;
+		// one thread keeps arrival order anyway (and order only helps pruning).
+		url.Values{"preserve_insertion_order": {"false"}}); err != nil {
 		db.close()
 		s.cur.release()
 		s.releaseLock()
