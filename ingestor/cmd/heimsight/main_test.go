@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -142,5 +143,36 @@ func checkQueryCommand(t *testing.T, apiURL string) {
 	code := run(context.Background(), []string{"query", "SELECT nope FROM logs"}, vars, &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "line 1, column 8") {
 		t.Fatalf("bad query: exit %d, %q", code, errOut.String())
+	}
+}
+
+// With HEIMSIGHT_STORAGE=clickhouse and no server at HEIMSIGHT_DB_URL, serve must refuse to start
+// at once, naming the address, rather than listen without a store.
+func TestServeClickHouseUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	t.Setenv("HEIMSIGHT_DB_URL", "clickhouse://"+addr)
+	vars := map[string]string{
+		"HEIMSIGHT_HOST": "127.0.0.1", "HEIMSIGHT_PORT": "0", "HEIMSIGHT_GRPC_PORT": "0",
+		"HEIMSIGHT_OTLP_HTTP_PORT": "0", "HEIMSIGHT_DATA_DIR": t.TempDir(), "HEIMSIGHT_STORAGE": "clickhouse",
+	}
+	var logs syncBuffer
+	start := time.Now()
+	code := run(context.Background(), []string{"serve"}, env(vars), &logs, &logs)
+	if code == 0 {
+		t.Fatalf("serve started without ClickHouse:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "cannot reach ClickHouse at "+addr) {
+		t.Fatalf("error does not name the unreachable server:\n%s", logs.String())
+	}
+	if listenRe.MatchString(logs.String()) {
+		t.Fatalf("serve listened before its store opened:\n%s", logs.String())
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Fatalf("refusing took %s", d)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +22,7 @@ import (
 	"github.com/heimsight/heimsight/pkg/config"
 	"github.com/heimsight/heimsight/pkg/ingest"
 	"github.com/heimsight/heimsight/pkg/store"
+	"github.com/heimsight/heimsight/pkg/store/clickhouse"
 	"github.com/heimsight/heimsight/pkg/store/embedded"
 )
 
@@ -232,7 +234,20 @@ func openStore(opts config.Options, log *slog.Logger, reg prometheus.Registerer)
 		}
 		return st, nil
 	case config.StorageClickHouse:
-		return nil, errors.New("cannot open store: HEIMSIGHT_STORAGE=clickhouse is not yet supported; use embedded")
+		co, err := clickhouse.OptionsFromEnv(os.LookupEnv)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open clickhouse store: %w", err)
+		}
+		co.Logger, co.QueryMaxRows, co.QueryTimeout = log, opts.QueryMaxRows, opts.QueryTimeout
+		// Connecting and applying the schema migrations; another ingestor may hold the
+		// migration lock, and Open waits for it within its own bound.
+		ctx, cancel := context.WithTimeout(context.Background(), co.MigrationLockWait+time.Minute)
+		defer cancel()
+		st, err := clickhouse.Open(ctx, co)
+		if err != nil {
+			return nil, fmt.Errorf("cannot open clickhouse store at %s: %w", co.Addr, err)
+		}
+		return st, nil
 	}
 	return nil, fmt.Errorf("cannot open store: unknown HEIMSIGHT_STORAGE %q", opts.Storage)
 }
