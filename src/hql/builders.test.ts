@@ -15,6 +15,10 @@ import { HeimsightQuery } from '../types';
 // The fixtures are shared with provisioning/provisioning_test.go, which checks that each text is
 // exactly what the Go printer prints for the parsed tree and that it plans against the catalog.
 describe('builder → HQL fixtures', () => {
+  it('includes the backend expectations (plugin/datasource/query_test.go)', () => {
+    expect(cases.filter((c) => c.name.startsWith('backend: ')).length).toBe(5);
+  });
+
   it('has a case for every builder', () => {
     const types = new Set(cases.map((c) => c.query.queryType));
     expect([...types].sort()).toEqual(['logs', 'logsVolume', 'metrics', 'traceId', 'traces']);
@@ -32,9 +36,25 @@ describe('logs builder', () => {
     expect(hql).toContain("body CONTAINS ''''");
   });
 
-  it('maps severities to severity_number ranges and ignores unknown ones', () => {
-    const s = logsSelect({ refId: 'A', queryType: 'logs', severity: ['info', 'nope'] });
-    expect(exprString(s.where!)).toBe('$__timeFilter(timestamp) AND severity_number BETWEEN 9 AND 12');
+  it('maps severities to levels once each and ignores unknown ones', () => {
+    const s = logsSelect({ refId: 'A', queryType: 'logs', severity: ['info', 'nope', 'WARNING', 'warn', 'critical'] });
+    expect(exprString(s.where!)).toBe("$__timeFilter(timestamp) AND level IN ('info', 'warn', 'fatal')");
+  });
+
+  it('writes every condition as one flat AND list, as the backend does', () => {
+    const s = logsSelect({
+      refId: 'A',
+      queryType: 'logs',
+      service: 'a',
+      filters: [
+        { key: 'k1', operator: '=', value: '1' },
+        { key: 'k2', operator: '=', value: '2' },
+      ],
+      search: 'x',
+    });
+    expect(exprString(s.where!)).toBe(
+      "$__timeFilter(timestamp) AND service = 'a' AND k1 = '1' AND k2 = '2' AND body CONTAINS 'x'"
+    );
   });
 
   it('keeps a value that looks like HQL inside its literal', () => {

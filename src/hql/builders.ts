@@ -10,7 +10,6 @@ import { Filter, HeimsightQuery, Tier } from '../types';
 import {
   and,
   attr,
-  between,
   bin,
   col,
   countAll,
@@ -21,7 +20,6 @@ import {
   inList,
   int,
   isKeyword,
-  or,
   parseGoDuration,
   Select,
   selectString,
@@ -40,15 +38,18 @@ export const AGGREGATIONS = ['avg', 'sum', 'min', 'max', 'count'] as const;
 export const TIERS: Tier[] = ['auto', 'raw', '1m', '5m', '1h', '1d'];
 export const FILTER_OPERATORS = ['=', '!=', '<', '<=', '>', '>=', '=~', '!~', 'contains', '!contains', '=|', '!=|'];
 
-const SEVERITY_RANGES: Record<string, [number, number]> = {
-  trace: [1, 4],
-  debug: [5, 8],
-  info: [9, 12],
-  warn: [13, 16],
-  warning: [13, 16],
-  error: [17, 20],
-  fatal: [21, 24],
-  critical: [21, 24],
+// The severities a user may pick, mapped to the values of the catalog's derived logs.level.
+const LEVEL_NAMES: Record<string, string> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  information: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  err: 'error',
+  fatal: 'fatal',
+  critical: 'fatal',
 };
 
 /** The metric tier tables by tier choice; "auto" and "raw" read the raw table. */
@@ -184,18 +185,30 @@ function filter(s: Select, cond: Expr | undefined): Select {
   return s;
 }
 
+// filterAll ANDs each top-level AND term of cond into the WHERE, so the query reads
+// "a AND b AND c" rather than nesting parenthesised groups (query.go filterAll).
+function filterAll(s: Select, cond: Expr | undefined): void {
+  if (cond && cond.kind === 'binary' && cond.op === 'AND') {
+    filterAll(s, cond.l);
+    filterAll(s, cond.r);
+    return;
+  }
+  filter(s, cond);
+}
+
 function selectFrom(table: string, ...cols: Expr[]): Select {
   return { from: table, items: cols.length > 0 ? cols.map((expr) => ({ expr })) : [{ expr: { kind: 'star' } }] };
 }
 
 function logsWhere(q: HeimsightQuery): Expr | undefined {
-  let sev: Expr | undefined;
+  const levels: string[] = [];
   for (const s of q.severity ?? []) {
-    const r = SEVERITY_RANGES[s.trim().toLowerCase()];
-    if (r) {
-      sev = or(sev, between(col('severity_number'), int(r[0]), int(r[1])));
+    const l = LEVEL_NAMES[s.trim().toLowerCase()];
+    if (l && !levels.includes(l)) {
+      levels.push(l);
     }
   }
+  const sev = levels.length > 0 ? inList(col('level'), levels.map(str)) : undefined;
   const search = q.search ?? '';
   return and(commonFilters(q, 'logs'), sev, search !== '' ? bin('CONTAINS', col('body'), str(search)) : undefined);
 }
@@ -205,6 +218,7 @@ export const LOG_COLUMNS = [
   'severity_text',
   'severity_number',
   'body',
+  'level',
   'trace_id',
   'span_id',
   'service',
@@ -217,24 +231,20 @@ export const LOG_COLUMNS = [
 export function logsSelect(q: HeimsightQuery): Select {
   const s = selectFrom('logs', ...LOG_COLUMNS.map(col));
   filter(s, timeFilter());
-  filter(s, logsWhere(q));
+  filterAll(s, logsWhere(q));
   s.orderBy = [{ expr: col('timestamp'), desc: true }];
   s.limit = limitOf(q, DEFAULT_LOGS_LIMIT);
   return s;
 }
 
-/** logsVolumeSelect is Explore's logs volume: counts per interval and severity number. */
+/** logsVolumeSelect is Explore's logs volume: counts per interval and level. */
 export function logsVolumeSelect(q: HeimsightQuery): Select {
   const s = selectFrom('logs');
   filter(s, timeFilter());
-  filter(s, logsWhere(q));
-  s.groupBy = [timeGroup(), col('severity_number')];
+  s.groupBy = [timeGroup(), col('level')];
   s.orderBy = [{ expr: col('time') }];
-  s.items = [
-    { expr: timeGroup(), alias: 'time' },
-    { expr: col('severity_number') },
-    { expr: countAll(), alias: 'count' },
-  ];
+  s.items = [{ expr: timeGroup(), alias: 'time' }, { expr: col('level') }, { expr: countAll(), alias: 'count' }];
+  filterAll(s, logsWhere(q));
   return s;
 }
 
@@ -272,7 +282,7 @@ export function tracesSelect(q: HeimsightQuery): Select {
   }
   const s = selectFrom('spans', ...TRACE_SEARCH_COLUMNS.map(col));
   filter(s, timeFilter());
-  filter(s, where);
+  filterAll(s, where);
   s.orderBy = [{ expr: col('timestamp'), desc: true }];
   s.limit = limitOf(q, DEFAULT_TRACES_LIMIT);
   return s;
@@ -334,7 +344,7 @@ export function metricsSelect(q: HeimsightQuery): Select {
   const s = selectFrom(table);
   filter(s, timeFilter());
   filter(s, eq(col('name'), str(name)));
-  filter(s, commonFilters(q, 'metrics'));
+  filterAll(s, commonFilters(q, 'metrics'));
   s.items = [{ expr: timeGroup(), alias: 'time' }];
   s.groupBy = [timeGroup()];
   for (const g of q.groupBy ?? []) {
@@ -392,7 +402,7 @@ export function defaultFormat(queryType: HeimsightQuery['queryType']): NonNullab
 export function validateQuery(q: HeimsightQuery): string[] {
   const errs: string[] = [];
   for (const s of q.severity ?? []) {
-    if (!SEVERITY_RANGES[s.trim().toLowerCase()]) {
+    if (!LEVEL_NAMES[s.trim().toLowerCase()]) {
       errs.push(`unknown severity "${s}" (use trace, debug, info, warn, error or fatal)`);
     }
   }
