@@ -1,8 +1,8 @@
 package clickhouse
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,28 +10,30 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The docker-compose quick start runs Heimsight on this store; this test keeps it consistent
 // with the code: services, ports, and every HEIMSIGHT_* variable one the code reads.
 
 type composeFile struct {
-	Services map[string]composeService `json:"services"`
-	Volumes  map[string]any            `json:"volumes"`
+	Services map[string]composeService `json:"services" yaml:"services"`
+	Volumes  map[string]any            `json:"volumes" yaml:"volumes"`
 }
 
 type composeService struct {
-	Image       string            `json:"image"`
-	Build       map[string]string `json:"build"`
-	Environment map[string]string `json:"environment"`
-	Ports       []string          `json:"ports"`
-	Volumes     []string          `json:"volumes"`
+	Image       string            `json:"image" yaml:"image"`
+	Build       map[string]string `json:"build" yaml:"build"`
+	Environment map[string]string `json:"environment" yaml:"environment"`
+	Ports       []string          `json:"ports" yaml:"ports"`
+	Volumes     []string          `json:"volumes" yaml:"volumes"`
 	DependsOn   map[string]struct {
-		Condition string `json:"condition"`
-	} `json:"depends_on"`
+		Condition string `json:"condition" yaml:"condition"`
+	} `json:"depends_on" yaml:"depends_on"`
 	Healthcheck struct {
-		Test []string `json:"test"`
-	} `json:"healthcheck"`
+		Test []string `json:"test" yaml:"test"`
+	} `json:"healthcheck" yaml:"healthcheck"`
 }
 
 func repoRoot(t *testing.T) string {
@@ -97,15 +99,10 @@ func TestDockerCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tree, err := parseYAMLSubset(string(b))
-	if err != nil {
-		t.Fatalf("docker-compose.yml: %v", err)
-	}
 	var c composeFile
-	if j, err := json.Marshal(tree); err != nil {
-		t.Fatal(err)
-	} else if err := json.Unmarshal(j, &c); err != nil {
-		t.Fatalf("docker-compose.yml: unexpected structure: %v", err)
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("docker-compose.yml: %v", err)
 	}
 	for _, name := range []string{"clickhouse", "heimsight", "grafana"} {
 		if _, ok := c.Services[name]; !ok {
@@ -169,10 +166,10 @@ func TestDockerCompose(t *testing.T) {
 
 	// Grafana 12.x, new enough for the plugin, which is mounted and allowed unsigned.
 	var plugin struct {
-		ID           string `json:"id"`
+		ID           string `json:"id" yaml:"id"`
 		Dependencies struct {
 			GrafanaDependency string `json:"grafanaDependency"`
-		} `json:"dependencies"`
+		} `json:"dependencies" yaml:"dependencies"`
 	}
 	pb, err := os.ReadFile(filepath.Join(root, "src", "plugin.json"))
 	if err != nil {
@@ -220,141 +217,3 @@ func TestDockerCompose(t *testing.T) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
-
-// parseYAMLSubset reads the YAML subset docker-compose.yml is written in: nested block
-// mappings, block sequences of scalars, flow sequences of scalars, plain and quoted scalars,
-// comments. Anything else is an error, so the file cannot silently drift out of what this test
-// understands. (No YAML library is among the module's requirements.)
-func parseYAMLSubset(src string) (map[string]any, error) {
-	type line struct {
-		indent int
-		text   string
-		no     int
-	}
-	var lines []line
-	for i, raw := range strings.Split(src, "\n") {
-		text := stripComment(raw)
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		trimmed := strings.TrimLeft(text, " ")
-		if strings.HasPrefix(trimmed, "\t") {
-			return nil, fmt.Errorf("line %d: tab indentation", i+1)
-		}
-		lines = append(lines, line{len(text) - len(trimmed), strings.TrimRight(trimmed, " "), i + 1})
-	}
-	var block func(i, indent int) (any, int, error)
-	block = func(i, indent int) (any, int, error) {
-		if strings.HasPrefix(lines[i].text, "- ") {
-			var list []any
-			for i < len(lines) && lines[i].indent == indent && strings.HasPrefix(lines[i].text, "- ") {
-				v, err := scalar(strings.TrimSpace(lines[i].text[2:]))
-				if err != nil {
-					return nil, 0, fmt.Errorf("line %d: %w", lines[i].no, err)
-				}
-				list = append(list, v)
-				i++
-			}
-			return list, i, nil
-		}
-		m := map[string]any{}
-		for i < len(lines) && lines[i].indent == indent {
-			l := lines[i]
-			key, rest, ok := strings.Cut(l.text, ":")
-			if !ok || strings.HasPrefix(l.text, "- ") {
-				return nil, 0, fmt.Errorf("line %d: want key: value", l.no)
-			}
-			key = strings.Trim(key, `"'`)
-			rest = strings.TrimSpace(rest)
-			i++
-			if rest != "" {
-				v, err := scalar(rest)
-				if err != nil {
-					return nil, 0, fmt.Errorf("line %d: %w", l.no, err)
-				}
-				m[key] = v
-				continue
-			}
-			if i < len(lines) && lines[i].indent > indent {
-				v, next, err := block(i, lines[i].indent)
-				if err != nil {
-					return nil, 0, err
-				}
-				m[key], i = v, next
-			} else {
-				m[key] = nil
-			}
-		}
-		if i < len(lines) && lines[i].indent > indent {
-			return nil, 0, fmt.Errorf("line %d: unexpected indentation", lines[i].no)
-		}
-		return m, i, nil
-	}
-	if len(lines) == 0 {
-		return map[string]any{}, nil
-	}
-	v, i, err := block(0, 0)
-	if err != nil {
-		return nil, err
-	}
-	if i != len(lines) {
-		return nil, fmt.Errorf("line %d: unexpected indentation", lines[i].no)
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("top level is not a mapping")
-	}
-	return m, nil
-}
-
-func stripComment(s string) string {
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#' && (i == 0 || s[i-1] == ' '):
-			return s[:i]
-		}
-	}
-	return s
-}
-
-// scalar reads a plain or quoted scalar (always as a string) or a flow sequence of them.
-func scalar(s string) (any, error) {
-	if strings.HasPrefix(s, "[") {
-		if !strings.HasSuffix(s, "]") {
-			return nil, fmt.Errorf("unterminated flow sequence %q", s)
-		}
-		inner := strings.TrimSpace(s[1 : len(s)-1])
-		out := []any{}
-		if inner == "" {
-			return out, nil
-		}
-		for _, part := range splitTopLevel(inner) {
-			v, err := scalar(part)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-		}
-		return out, nil
-	}
-	if strings.HasPrefix(s, "{") || strings.HasPrefix(s, "&") || strings.HasPrefix(s, "*") || strings.HasPrefix(s, "|") || strings.HasPrefix(s, ">") {
-		return nil, fmt.Errorf("unsupported YAML %q", s)
-	}
-	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') {
-		if s[len(s)-1] != s[0] {
-			return nil, fmt.Errorf("unterminated string %q", s)
-		}
-		if s[0] == '"' {
-			return strconv.Unquote(s)
-		}
-		return strings.ReplaceAll(s[1:len(s)-1], "''", "'"), nil
-	}
-	return s, nil
-}
