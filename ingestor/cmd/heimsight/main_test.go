@@ -46,11 +46,6 @@ func TestSubcommands(t *testing.T) {
 		t.Fatalf("unknown command exit = %d", code)
 	}
 	errOut.Reset()
-	code := run(context.Background(), []string{"serve"}, env(map[string]string{"HEIMSIGHT_STORAGE": "clickhouse"}), &out, &errOut)
-	if code != 1 || !strings.Contains(errOut.String(), "not yet supported") {
-		t.Fatalf("clickhouse: exit %d, %q", code, errOut.String())
-	}
-	errOut.Reset()
 	if code := run(context.Background(), []string{"serve", "--port", "x"}, env(nil), &out, &errOut); code != 2 {
 		t.Fatalf("bad flag exit = %d", code)
 	}
