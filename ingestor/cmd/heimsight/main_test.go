@@ -51,7 +51,7 @@ func TestSubcommands(t *testing.T) {
 	}
 	errOut.Reset()
 	// Nothing listens on port 1.
-	code = run(context.Background(), []string{"health", "--api-url", "http://127.0.0.1:1"}, env(nil), &out, &errOut)
+	code := run(context.Background(), []string{"health", "--api-url", "http://127.0.0.1:1"}, env(nil), &out, &errOut)
 	if code != 1 || !strings.Contains(errOut.String(), "cannot reach") {
 		t.Fatalf("health against nothing: exit %d, %q", code, errOut.String())
 	}
