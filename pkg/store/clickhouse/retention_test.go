@@ -9,6 +9,7 @@ import (
 
 	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/retention"
+	"github.com/heimsight/heimsight/pkg/rollup"
 )
 
 // countingConn counts the ALTER statements that reach the engine.
@@ -49,8 +50,15 @@ func TestApplyRetentionPolicies(t *testing.T) {
 	if err := applyPolicies(ctx, cc, o, p); err != nil {
 		t.Fatal(err)
 	}
-	if n := cc.alters.Load(); n != int64(len(ttlTables)) {
-		t.Errorf("%d ALTERs, want one per table (%d)", n, len(ttlTables))
+	// The tiers have policies of their own, unchanged here.
+	rawTables := 0
+	for _, tt := range ttlTables {
+		if _, tier := rollup.LookupTier(tt.signal); !tier {
+			rawTables++
+		}
+	}
+	if n := cc.alters.Load(); n != int64(rawTables) {
+		t.Errorf("%d ALTERs, want one per raw table (%d)", n, rawTables)
 	}
 	for table, want := range map[string]string{
 		"otel_logs":                          "TTL toDateTime(Timestamp) + toIntervalDay(7)",
@@ -74,7 +82,7 @@ func TestApplyRetentionPolicies(t *testing.T) {
 	if err := applyPolicies(ctx, cc, o, p); err != nil {
 		t.Fatal(err)
 	}
-	if n := cc.alters.Load(); n != int64(len(ttlTables)) {
+	if n := cc.alters.Load(); n != int64(rawTables) {
 		t.Errorf("re-applying altered again: %d ALTERs in total", n)
 	}
 	// One policy changed: only its tables are altered.
@@ -82,8 +90,8 @@ func TestApplyRetentionPolicies(t *testing.T) {
 	if err := applyPolicies(ctx, cc, o, p); err != nil {
 		t.Fatal(err)
 	}
-	if n := cc.alters.Load(); n != int64(len(ttlTables))+1 {
-		t.Errorf("changing logs only: %d ALTERs in total, want %d", n, len(ttlTables)+1)
+	if n := cc.alters.Load(); n != int64(rawTables)+1 {
+		t.Errorf("changing logs only: %d ALTERs in total, want %d", n, rawTables+1)
 	}
 	if got, _ := tableTTL(ctx, conn, o, "otel_logs"); got != "TTL toDateTime(Timestamp) + toIntervalDay(60)" {
 		t.Errorf("otel_logs TTL %q", got)
@@ -144,7 +152,8 @@ func TestDataAgeChDB(t *testing.T) {
 	}
 	// Fifteen days later the logs are past their 30 days, the metrics not past their 90.
 	st := retention.Summarize(retention.Defaults(), ages, now.Add(15*24*time.Hour), 26*time.Hour)
-	if len(st) != 3 || !st[0].Expired || st[1].Expired || st[2].Rows != 1 || st[1].Rows != 2 {
+	// The raw data types come first, then the tiers (rolled up from the same rows).
+	if len(st) != 3+len(rollup.Tiers) || !st[0].Expired || st[1].Expired || st[2].Rows != 1 || st[1].Rows != 2 {
 		t.Errorf("summary: %+v", st)
 	}
 }

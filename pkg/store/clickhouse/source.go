@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/heimsight/heimsight/pkg/rollup"
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
@@ -129,8 +130,101 @@ func metricsColumns() []metricCol {
 
 var metricTables = []string{tableGauge, tableSum, tableHistogram, tableExpHist, tableSummary}
 
-// LogicalTables lists the logical tables TableSource serves.
-var LogicalTables = []string{"logs", "spans", "metrics"}
+// LogicalTables lists the logical tables TableSource serves: the raw tables, then the tiers.
+var LogicalTables = append([]string{"logs", "spans", "metrics"}, tierNames()...)
+
+// tierSource is a tier's relation: its physical table, the logical columns as expressions over
+// it (aggregate functions that finalize the partial states: -Merge for AggregateFunction
+// columns, the plain function for SimpleAggregateFunction ones) and the key it groups by.
+// Grouping at read time is what makes the result exact whether or not the background merges
+// have combined the rows of one key yet.
+type tierSource struct {
+	table   string
+	cols    []logicalCol
+	groupBy string
+}
+
+func metricsTierSource(table string) tierSource {
+	return tierSource{table: table, groupBy: "IntervalStart, ServiceName, MetricName, MetricType, Attributes, ExplicitBounds",
+		cols: []logicalCol{
+			{"timestamp", "toDateTime64(IntervalStart, 9)"},
+			{"name", "MetricName"},
+			{"service", "ServiceName"},
+			{"attributes", "Attributes"},
+			{"type", "MetricType"},
+			{"count", "toInt64(sum(PointCount))"},
+			{"sum", "sum(ValueSum)"},
+			{"min", "min(ValueMin)"},
+			{"max", "max(ValueMax)"},
+			{"avg", "sum(ValueSum) / nullIf(sum(PointCount), 0)"},
+			{"bucket_counts", "CAST(sumForEachMerge(Buckets), 'Array(Int64)')"},
+			{"explicit_bounds", "ExplicitBounds"},
+		}}
+}
+
+func logsTierSource(table string) tierSource {
+	return tierSource{table: table, groupBy: "IntervalStart, Level, ServiceName, Pattern",
+		cols: []logicalCol{
+			{"timestamp", "toDateTime64(IntervalStart, 9)"},
+			{"level", "Level"},
+			{"service", "ServiceName"},
+			{"pattern", "Pattern"},
+			{"count", "toInt64(sum(Count))"},
+		}}
+}
+
+const spanQuantiles = "quantilesTDigestMerge(0.5, 0.95, 0.99)(DurationQuantiles)"
+
+func spansTierSource(table string) tierSource {
+	return tierSource{table: table, groupBy: "IntervalStart, ServiceName, SpanName",
+		cols: []logicalCol{
+			{"timestamp", "toDateTime64(IntervalStart, 9)"},
+			{"service", "ServiceName"},
+			{"operation", "SpanName"},
+			{"span_count", "toInt64(sum(SpanCount))"},
+			{"error_count", "toInt64(sum(ErrorCount))"},
+			{"error_rate", "sum(ErrorCount) / sum(SpanCount)"},
+			{"avg_duration_ns", "sum(DurationSum) / sum(SpanCount)"},
+			{"p50_duration_ns", "toFloat64(" + spanQuantiles + "[1])"},
+			{"p95_duration_ns", "toFloat64(" + spanQuantiles + "[2])"},
+			{"p99_duration_ns", "toFloat64(" + spanQuantiles + "[3])"},
+		}}
+}
+
+func tracesTierSource(table string) tierSource {
+	return tierSource{table: table, groupBy: "IntervalStart, ServiceName",
+		cols: []logicalCol{
+			{"timestamp", "toDateTime64(IntervalStart, 9)"},
+			{"service", "ServiceName"},
+			{"unique_traces", "toInt64(uniqExactMerge(Traces))"},
+			{"total_spans", "toInt64(sum(SpanCount))"},
+		}}
+}
+
+// tierSources maps each tier's logical name (rollup.Tiers) to its relation. The physical tables
+// are created by migrations 0013-0034 and listed with their TTL in ttlTables.
+var tierSources = map[string]tierSource{
+	"metrics_1min":       metricsTierSource("heimsight_metrics_1min"),
+	"metrics_5min":       metricsTierSource("heimsight_metrics_5min"),
+	"metrics_1hour":      metricsTierSource("heimsight_metrics_1hour"),
+	"metrics_1day":       metricsTierSource("heimsight_metrics_1day"),
+	"logs_1hour_counts":  logsTierSource("heimsight_logs_1hour_counts"),
+	"logs_1day_counts":   logsTierSource("heimsight_logs_1day_counts"),
+	"spans_1hour_stats":  spansTierSource("heimsight_spans_1hour_stats"),
+	"spans_1day_stats":   spansTierSource("heimsight_spans_1day_stats"),
+	"traces_1hour_stats": tracesTierSource("heimsight_traces_1hour_stats"),
+	"traces_1day_stats":  tracesTierSource("heimsight_traces_1day_stats"),
+}
+
+func tierNames() []string {
+	var out []string
+	for _, t := range rollup.Tiers {
+		if _, ok := tierSources[t.Name]; ok {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
 
 // timeFilter renders the pruning condition for a scan's time range on a physical time column.
 // The bounds are integers rendered by Literal; the condition may keep more rows than the range,
@@ -200,10 +294,14 @@ func tableSource(db string, scans []store.TableScan) store.TableSource {
 			}
 			return "(" + strings.Join(branches, " UNION ALL ") + ")", nil
 		}
+		if ts, ok := tierSources[table]; ok {
+			return "(SELECT " + selectList(ts.cols) + " FROM " + qdb + "." + QuoteIdent(ts.table) +
+				timeFilter("IntervalStart", scan) + " GROUP BY " + ts.groupBy + ")", nil
+		}
 		return "", fmt.Errorf("cannot read table %q: %w", table, store.ErrInvalidQuery)
 	}
 }
 
-// TableSource returns the relation SQL of each logical table (logs, spans, metrics) over
+// TableSource returns the relation SQL of each logical table (logs, spans, metrics, tiers) over
 // database db, for emitters and tools that need it without a Store.
 func TableSource(db string) store.TableSource { return tableSource(db, nil) }

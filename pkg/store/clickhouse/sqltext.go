@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/heimsight/heimsight/pkg/rollup"
 )
 
 // QuoteIdent quotes a ClickHouse identifier (database, table, column, cluster name). It is the
@@ -181,6 +183,18 @@ var ttlTables = []ttlTable{
 	{"otel_metrics_histogram", SignalMetrics, "toDateTime(TimeUnix)"},
 	{"otel_metrics_exponential_histogram", SignalMetrics, "toDateTime(TimeUnix)"},
 	{"otel_metrics_summary", SignalMetrics, "toDateTime(TimeUnix)"},
+	// The aggregation tiers (migrations 0013-0034): each is governed by the retention policy of
+	// its own tier, named as the logical table.
+	{"heimsight_metrics_1min", "metrics_1min", "IntervalStart"},
+	{"heimsight_metrics_5min", "metrics_5min", "IntervalStart"},
+	{"heimsight_metrics_1hour", "metrics_1hour", "IntervalStart"},
+	{"heimsight_metrics_1day", "metrics_1day", "IntervalStart"},
+	{"heimsight_logs_1hour_counts", "logs_1hour_counts", "IntervalStart"},
+	{"heimsight_logs_1day_counts", "logs_1day_counts", "IntervalStart"},
+	{"heimsight_spans_1hour_stats", "spans_1hour_stats", "IntervalStart"},
+	{"heimsight_spans_1day_stats", "spans_1day_stats", "IntervalStart"},
+	{"heimsight_traces_1hour_stats", "traces_1hour_stats", "IntervalStart"},
+	{"heimsight_traces_1day_stats", "traces_1day_stats", "IntervalStart"},
 }
 
 func lookupTTLTable(table string) (ttlTable, bool) {
@@ -221,7 +235,8 @@ type RetentionStatement struct {
 
 // RetentionStatements renders the ALTER TABLE … MODIFY TTL statements that set the retention of
 // signal ("logs", "traces" or "metrics"; "spans" is an alias of "traces") to ttl on every table
-// of that signal. ttl 0 removes the TTL (keep forever).
+// of that signal, or on the table of the tier named signal ("metrics_1hour", ...). ttl 0 removes
+// the TTL (keep forever).
 func RetentionStatements(o *Options, signal string, ttl time.Duration) ([]RetentionStatement, error) {
 	if signal == "spans" {
 		signal = SignalTraces
@@ -245,7 +260,7 @@ func RetentionStatements(o *Options, signal string, ttl time.Duration) ([]Retent
 		out = append(out, st)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("cannot set retention of %q: unknown signal (want logs, traces or metrics)", signal)
+		return nil, fmt.Errorf("cannot set retention of %q: unknown signal (want logs, traces, metrics or a tier)", signal)
 	}
 	return out, nil
 }
@@ -265,8 +280,14 @@ type ddlData struct {
 }
 
 // renderDDL renders one schema template. The placeholders are {{.DB}}, {{.OnCluster}},
-// {{engine "Family"}} (MergeTree family, Replicated in cluster mode) and {{ttl "table"}} (the
-// table's TTL clause from Options); anything else fails here, before any statement runs.
+// {{engine "Family"}} (MergeTree family, Replicated in cluster mode), {{ttl "table"}} (the
+// table's TTL clause from Options) and {{normalize "Column"}} (the log message normalization of
+// pkg/rollup over a column of this package's constant text); anything else fails here, before
+// any statement runs.
+//
+// The normalization is rendered, not written into the file, so that the rules exist once. A
+// migration's checksum covers its template only: when the rules change, views created before
+// keep the old expression until a new migration recreates them.
 func renderDDL(o *Options, name, text string) (string, error) {
 	funcs := template.FuncMap{
 		"engine": func(family string) (string, error) {
@@ -285,6 +306,13 @@ func renderDDL(o *Options, name, text string) (string, error) {
 				return "", fmt.Errorf("no TTL defined for table %q", table)
 			}
 			return TTLExpr(o.signalTTL(t.signal), t.timeExpr), nil
+		},
+		"normalize": func(column string) (string, error) {
+			return rollup.SQLExpr(rollup.ClickHouse, QuoteIdent(column), func(s string) string {
+				var b strings.Builder
+				appendStringLiteral(&b, s)
+				return b.String()
+			})
 		},
 	}
 	tmpl, err := template.New(name).Funcs(funcs).Option("missingkey=error").Parse(text)
@@ -306,6 +334,11 @@ func (o *Options) signalTTL(signal string) time.Duration {
 		return o.TracesTTL
 	case SignalMetrics:
 		return o.MetricsTTL
+	}
+	// A tier's table is created with the tier's default retention; the retention manager
+	// applies the configured policy at start (ApplyRetention).
+	if t, ok := rollup.LookupTier(signal); ok {
+		return t.DefaultRetention
 	}
 	return 0
 }
