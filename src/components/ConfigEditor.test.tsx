@@ -46,31 +46,40 @@ const policies = {
   ],
 };
 
+// The retention section loads as soon as the editor renders: wait for it so that its update
+// lands inside the test.
+async function retentionLoaded() {
+  await screen.findByLabelText('logs raw retention days');
+}
+
 describe('ConfigEditor connection settings', () => {
   beforeEach(() => {
     backend = scriptedFetch({ 'GET retention': () => policies });
   });
 
-  it('edits the URL', () => {
+  it('edits the URL', async () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
+    await retentionLoaded();
     fireEvent.change(screen.getByPlaceholderText('http://localhost:8080'), {
       target: { value: 'http://heimsight:8080' },
     });
     expect(onOptionsChange).toHaveBeenCalledWith(expect.objectContaining({ url: 'http://heimsight:8080' }));
   });
 
-  it('shows URL mistakes the backend would refuse', () => {
+  it('shows URL mistakes the backend would refuse', async () => {
     expect(validateUrl('ftp://x')).toMatch(/http:\/\/ or https:\/\//);
     expect(validateUrl('http://x:8080/?a=1')).toMatch(/query or fragment/);
     expect(validateUrl('http://x:8080')).toBeUndefined();
     render(<ConfigEditor options={settings({ url: 'localhost:8080' })} onOptionsChange={jest.fn()} />);
+    await retentionLoaded();
     expect(screen.getByText('Must start with http:// or https://')).toBeInTheDocument();
   });
 
-  it('stores the API token as a secure field and resets it', () => {
+  it('stores the API token as a secure field and resets it', async () => {
     const onOptionsChange = jest.fn();
     const { rerender } = render(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
+    await retentionLoaded();
     fireEvent.change(screen.getByPlaceholderText('Token'), { target: { value: 's3cret' } });
     expect(onOptionsChange).toHaveBeenLastCalledWith(
       expect.objectContaining({ secureJsonData: { apiToken: 's3cret' } })
@@ -86,10 +95,12 @@ describe('ConfigEditor connection settings', () => {
     );
   });
 
-  it('validates the timeout', () => {
+  it('validates the timeout', async () => {
     const onOptionsChange = jest.fn();
     render(<ConfigEditor options={settings()} onOptionsChange={onOptionsChange} />);
-    const input = screen.getByDisplayValue('30');
+    await retentionLoaded();
+    const input = document.getElementById('heimsight-timeout') as HTMLInputElement;
+    expect(input).toHaveValue('30');
     fireEvent.change(input, { target: { value: '0' } });
     expect(screen.getByText('Between 1 and 600 seconds')).toBeInTheDocument();
     fireEvent.change(input, { target: { value: '45' } });
