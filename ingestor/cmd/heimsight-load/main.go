@@ -49,6 +49,8 @@ type options struct {
 	gzip        bool
 	pid         int
 	seed        uint64
+
+	pointsPerMetric int
 }
 
 func main() {
@@ -64,6 +66,7 @@ func main() {
 	flag.BoolVar(&o.gzip, "gzip", false, "gzip request bodies")
 	flag.IntVar(&o.pid, "pid", 0, "server process id, to report its peak RSS (VmHWM)")
 	flag.Uint64Var(&o.seed, "seed", 1, "random seed for the templates")
+	flag.IntVar(&o.pointsPerMetric, "points-per-metric", 20, "metrics: data points (attribute sets) per metric, as an SDK groups them")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "heimsight-load:", err)
@@ -72,8 +75,8 @@ func main() {
 }
 
 func run(o options) error {
-	if o.conns < 1 || o.batch < 1 || o.templates < 1 {
-		return fmt.Errorf("-c, -batch and -templates must be positive")
+	if o.conns < 1 || o.batch < 1 || o.templates < 1 || o.pointsPerMetric < 1 {
+		return fmt.Errorf("-c, -batch, -templates and -points-per-metric must be positive")
 	}
 	var path string
 	switch o.signal {
@@ -385,27 +388,35 @@ func buildTemplate(o options, rng *rand.Rand) (*template, error) {
 		msg = &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
 			Resource: res, ScopeSpans: []*tracepb.ScopeSpans{{Scope: scope, Spans: spans}}}}}
 	case "metrics":
-		// Mostly gauges and sums (one point per series), with a histogram every tenth series.
+		// As SDKs export them: one Metric per instrument carrying the points of all its attribute
+		// sets (-points-per-metric of them); gauges and sums, with a histogram every tenth metric.
 		var ms []*metricspb.Metric
-		for i := 0; i < o.batch; i++ {
-			attrs := recordAttrs(rng, o.attrs)
+		for m, i := 0, 0; i < o.batch; m++ {
+			n := min(o.pointsPerMetric, o.batch-i)
 			name := fmt.Sprintf("app.metric_%d", rng.IntN(200))
 			switch {
-			case i%10 == 9:
-				ms = append(ms, &metricspb.Metric{Name: "http.server.duration", Unit: "ms", Data: &metricspb.Metric_Histogram{Histogram: &metricspb.Histogram{
-					AggregationTemporality: metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE,
-					DataPoints: []*metricspb.HistogramDataPoint{{StartTimeUnixNano: s.mark(-int64(time.Hour)), TimeUnixNano: s.mark(relTime(i)),
-						Attributes: attrs, Count: 60, Sum: proto.Float64(1234.5), ExplicitBounds: []float64{5, 10, 25, 50, 100, 250},
-						BucketCounts: []uint64{10, 20, 15, 8, 4, 2, 1}}}}}})
-			case i%2 == 0:
-				ms = append(ms, &metricspb.Metric{Name: name, Unit: "1", Data: &metricspb.Metric_Gauge{Gauge: &metricspb.Gauge{
-					DataPoints: []*metricspb.NumberDataPoint{{TimeUnixNano: s.mark(relTime(i)), Attributes: attrs,
-						Value: &metricspb.NumberDataPoint_AsDouble{AsDouble: rng.Float64() * 100}}}}}})
+			case m%10 == 9:
+				h := &metricspb.Histogram{AggregationTemporality: metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE}
+				for j := 0; j < n; j, i = j+1, i+1 {
+					h.DataPoints = append(h.DataPoints, &metricspb.HistogramDataPoint{StartTimeUnixNano: s.mark(-int64(time.Hour)), TimeUnixNano: s.mark(relTime(i)),
+						Attributes: recordAttrs(rng, o.attrs), Count: 60, Sum: proto.Float64(1234.5), ExplicitBounds: []float64{5, 10, 25, 50, 100, 250},
+						BucketCounts: []uint64{10, 20, 15, 8, 4, 2, 1}})
+				}
+				ms = append(ms, &metricspb.Metric{Name: "http.server.duration", Unit: "ms", Data: &metricspb.Metric_Histogram{Histogram: h}})
+			case m%2 == 0:
+				g := &metricspb.Gauge{}
+				for j := 0; j < n; j, i = j+1, i+1 {
+					g.DataPoints = append(g.DataPoints, &metricspb.NumberDataPoint{TimeUnixNano: s.mark(relTime(i)), Attributes: recordAttrs(rng, o.attrs),
+						Value: &metricspb.NumberDataPoint_AsDouble{AsDouble: rng.Float64() * 100}})
+				}
+				ms = append(ms, &metricspb.Metric{Name: name, Unit: "1", Data: &metricspb.Metric_Gauge{Gauge: g}})
 			default:
-				ms = append(ms, &metricspb.Metric{Name: name + "_total", Unit: "1", Data: &metricspb.Metric_Sum{Sum: &metricspb.Sum{
-					IsMonotonic: true, AggregationTemporality: metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE,
-					DataPoints: []*metricspb.NumberDataPoint{{StartTimeUnixNano: s.mark(-int64(time.Hour)), TimeUnixNano: s.mark(relTime(i)), Attributes: attrs,
-						Value: &metricspb.NumberDataPoint_AsInt{AsInt: rng.Int64N(1_000_000)}}}}}})
+				sum := &metricspb.Sum{IsMonotonic: true, AggregationTemporality: metricspb.AggregationTemporality_AGGREGATION_TEMPORALITY_CUMULATIVE}
+				for j := 0; j < n; j, i = j+1, i+1 {
+					sum.DataPoints = append(sum.DataPoints, &metricspb.NumberDataPoint{StartTimeUnixNano: s.mark(-int64(time.Hour)), TimeUnixNano: s.mark(relTime(i)),
+						Attributes: recordAttrs(rng, o.attrs), Value: &metricspb.NumberDataPoint_AsInt{AsInt: rng.Int64N(1_000_000)}})
+				}
+				ms = append(ms, &metricspb.Metric{Name: name + "_total", Unit: "1", Data: &metricspb.Metric_Sum{Sum: sum}})
 			}
 		}
 		msg = &colmetricspb.ExportMetricsServiceRequest{ResourceMetrics: []*metricspb.ResourceMetrics{{

@@ -7,6 +7,7 @@ import (
 	collogspb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	colmetricspb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	metricspb "go.opentelemetry.io/proto/otlp/metrics/v1"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestTemplateRenderPatchesEveryTimestamp(t *testing.T) {
 	const now = int64(1_800_000_000_000_000_000)
 	for _, sig := range []string{"logs", "traces", "metrics"} {
-		o := options{signal: sig, batch: 50, attrs: 10}
+		o := options{signal: sig, batch: 50, attrs: 10, pointsPerMetric: 20}
 		tm, err := buildTemplate(o, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatalf("%s: %v", sig, err)
@@ -60,8 +61,19 @@ func TestTemplateRenderPatchesEveryTimestamp(t *testing.T) {
 			if err := proto.Unmarshal(body, &req); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(req.ResourceMetrics[0].ScopeMetrics[0].Metrics); n != 50 {
-				t.Fatalf("got %d metrics", n)
+			points := 0
+			for _, m := range req.ResourceMetrics[0].ScopeMetrics[0].Metrics {
+				switch d := m.Data.(type) {
+				case *metricspb.Metric_Gauge:
+					points += len(d.Gauge.DataPoints)
+				case *metricspb.Metric_Sum:
+					points += len(d.Sum.DataPoints)
+				case *metricspb.Metric_Histogram:
+					points += len(d.Histogram.DataPoints)
+				}
+			}
+			if n := len(req.ResourceMetrics[0].ScopeMetrics[0].Metrics); points != 50 || n != 3 {
+				t.Fatalf("got %d points in %d metrics, want 50 in 3", points, n)
 			}
 		}
 	}
