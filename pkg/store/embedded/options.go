@@ -53,6 +53,11 @@ type Options struct {
 	// many, so that queries over recent data do not open hundreds of small files when
 	// ingest is fast. Zero compacts closed hours only.
 	CompactMinParts int
+	// RollupDelay is how long after an hour (or day) ends the rollup job aggregates it into the
+	// tiers (rows arriving later make it aggregate that interval again). RollupInterval is how
+	// often the job looks for work; zero disables the background job (Rollup still works).
+	RollupDelay    time.Duration
+	RollupInterval time.Duration
 	// CompactRowGroupRows is the row group length of compacted parts.
 	CompactRowGroupRows int64
 	// CompactSort sorts each compacted hour by timestamp. Off, parts are concatenated in
@@ -112,6 +117,8 @@ func DefaultOptions(dir string) Options {
 		CompactInterval:     time.Minute,
 		CompactRowGroupRows: 16 * 1024,
 		CompactMinParts:     32,
+		RollupDelay:         5 * time.Minute,
+		RollupInterval:      time.Minute,
 		DuckDBThreads:       2,
 		DuckDBMemoryLimit:   "192MB",
 		CompactThreads:      1,

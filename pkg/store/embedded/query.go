@@ -108,9 +108,6 @@ func (qs *querySources) source(table string) (string, error) {
 		return rel, nil
 	}
 	ti := tableIndex(table)
-	if ti < 0 {
-		return "", fmt.Errorf("unknown table %q", table)
-	}
 	from, to, found := int64(0), int64(0), false
 	for _, sc := range qs.q.Tables {
 		if sc.Table != table {
@@ -127,6 +124,18 @@ func (qs *querySources) source(table string) (string, error) {
 		if sc.To == 0 || (to != 0 && sc.To > to) {
 			to = sc.To
 		}
+	}
+	if ti < 0 {
+		rel, ok, err := qs.s.tierSource(table, from, to)
+		if !ok {
+			return "", fmt.Errorf("unknown table %q", table)
+		}
+		if err != nil {
+			qs.err = err
+			return "", err
+		}
+		qs.sql[table] = rel
+		return rel, nil
 	}
 	recs, parts := qs.s.snapshot(ti, from, to)
 	qs.parts = append(qs.parts, parts...)

@@ -118,6 +118,9 @@ func (s *Store) EnforceRetention(ctx context.Context, p retention.Policies) erro
 	if len(dirs) > 0 {
 		errs = append(errs, s.removeEmptyPartitions(dirs)...)
 	}
+	if err := s.enforceTierRetention(p); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("cannot enforce retention: %w", errors.Join(errs...))
 	}
@@ -180,7 +183,11 @@ func (s *Store) DataAge(ctx context.Context) ([]retention.TableAge, error) {
 		}
 		out = append(out, a)
 	}
-	return out, nil
+	tiers, err := s.tierAges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tiers...), nil
 }
 
 func (s *Store) tableAge(ti int) (retention.TableAge, error) {

@@ -53,6 +53,7 @@ type Store struct {
 	wg         sync.WaitGroup
 	flushMu    sync.Mutex // one flush at a time
 	compactMu  sync.Mutex // one compaction at a time
+	rollup     *rollupState
 
 	db        *duckDB // queries
 	compactDB *duckDB // compaction, with its own threads so it never waits for or slows queries
@@ -113,6 +114,13 @@ func Open(opts Options) (*Store, error) {
 		return nil, fmt.Errorf("cannot open store: %w", err)
 	}
 	s.metrics.setParts(s.parts)
+	if s.rollup, err = s.loadRollupState(); err != nil {
+		s.compactDB.close()
+		db.close()
+		s.cur.release()
+		s.releaseLock()
+		return nil, fmt.Errorf("cannot open store: %w", err)
+	}
 
 	s.wg.Add(2)
 	go s.commitLoop()
@@ -120,6 +128,10 @@ func Open(opts Options) (*Store, error) {
 	if opts.CompactInterval > 0 {
 		s.wg.Add(1)
 		go s.compactLoop()
+	}
+	if opts.RollupInterval > 0 {
+		s.wg.Add(1)
+		go s.rollupLoop()
 	}
 	return s, nil
 }

@@ -1,0 +1,303 @@
+//go:build duckdb_arrow
+
+package embedded
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/heimsight/heimsight/pkg/model"
+	"github.com/heimsight/heimsight/pkg/retention"
+	"github.com/heimsight/heimsight/pkg/rollup"
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+func TestTierSpecsCoverRollupTiers(t *testing.T) {
+	for _, tier := range rollup.Tiers {
+		spec, ok := lookupTierSpec(tier.Name)
+		if !ok {
+			t.Errorf("tier %s is not built", tier.Name)
+			continue
+		}
+		if spec.day != (tier.Interval == 24*time.Hour) || tableNames[spec.table] != map[string]string{
+			rollup.Logs: tableLogs, rollup.Traces: tableSpans, rollup.Metrics: tableMetrics}[tier.DataType] {
+			t.Errorf("tier %s: unit or source table disagrees with pkg/rollup", tier.Name)
+		}
+	}
+	if len(tierSpecs) != len(rollup.Tiers) {
+		t.Errorf("%d tier specs, %d tiers", len(tierSpecs), len(rollup.Tiers))
+	}
+}
+
+// rollupBatch has n logs, spans and metric points spread over the hour starting at hour.
+func rollupBatch(g *logGen, hour time.Time, n int) *model.Batch {
+	b := &model.Batch{}
+	g.ts = hour.UnixNano()
+	b.Logs = g.batch(n)
+	g.ts = hour.UnixNano()
+	b.Spans = g.spans(n)
+	g.ts = hour.UnixNano()
+	b.Metrics = g.points(n)
+	// Spread over the hour (the generator advances ~0.1 ms per row).
+	step := int64(time.Hour) / int64(n+1)
+	for i := range b.Logs {
+		off := hour.UnixNano() + int64(i)*step
+		b.Logs[i].Timestamp = off
+		b.Spans[i].EndTimestamp = off + (b.Spans[i].EndTimestamp - b.Spans[i].StartTimestamp)
+		b.Spans[i].StartTimestamp = off
+		b.Metrics[i].Timestamp = off + 1
+	}
+	return b
+}
+
+func cellText(a arrow.Array, i int) string {
+	if a.IsNull(i) {
+		return "NULL"
+	}
+	switch c := a.(type) {
+	case *array.Float64:
+		return strconv.FormatFloat(c.Value(i), 'g', 12, 64)
+	case *array.Map:
+		start, end := c.ValueOffsets(i)
+		var kv []string
+		for j := start; j < end; j++ {
+			kv = append(kv, cellText(c.Keys(), int(j))+":"+cellText(c.Items(), int(j)))
+		}
+		slices.Sort(kv)
+		return "{" + strings.Join(kv, ",") + "}"
+	case *array.List:
+		start, end := c.ValueOffsets(i)
+		var items []string
+		for j := start; j < end; j++ {
+			items = append(items, cellText(c.ListValues(), int(j)))
+		}
+		return "[" + strings.Join(items, ",") + "]"
+	}
+	return a.ValueStr(i)
+}
+
+func sqlRows(t *testing.T, s *Store, build func(src store.TableSource) (string, error)) []string {
+	t.Helper()
+	res, err := s.Query(context.Background(), &store.Query{Build: func(src store.TableSource) (string, []any, error) {
+		q, err := build(src)
+		return q, nil, err
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Release()
+	var rows []string
+	for _, rec := range res.Records {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			var cells []string
+			for _, col := range rec.Columns() {
+				cells = append(cells, cellText(col, i))
+			}
+			rows = append(rows, strings.Join(cells, " | "))
+		}
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+// rawAggregations are, per tier, the tier's columns and the same aggregation written over the
+// raw logical table, independently of the rollup's SQL.
+func rawAggregations() map[string][2]string {
+	norm, err := rollup.SQLExpr(rollup.DuckDB, "body", quoteString)
+	if err != nil {
+		panic(err)
+	}
+	out := map[string][2]string{}
+	for tier, trunc := range map[string]string{"metrics_1min": "date_trunc('minute', timestamp)", "metrics_5min": "time_bucket(INTERVAL 5 MINUTE, CAST(timestamp AS TIMESTAMP))",
+		"metrics_1hour": "date_trunc('hour', timestamp)", "metrics_1day": "date_trunc('day', timestamp)"} {
+		out[tier] = [2]string{
+			"SELECT timestamp, name, service, attributes, type, count, sum, min, max, avg, bucket_counts, explicit_bounds FROM {rel}",
+			"SELECT CAST(" + trunc + " AS TIMESTAMP_NS), name, service, attributes, type, " +
+				"sum(if(type = 'histogram', count, 1)) AS c, sum(if(type = 'histogram', sum, value)) AS s, min(if(type = 'histogram', min, value)), " +
+				"max(if(type = 'histogram', max, value)), s / c, " +
+				"if(type = 'histogram', [sum(bucket_counts[i]) FOR i IN range(1, max(len(bucket_counts)) + 1)], NULL), explicit_bounds " +
+				"FROM {rel} WHERE type <> 'summary' AND type <> 'exponential_histogram' GROUP BY ALL"}
+	}
+	// The element-wise sum above is not an aggregate DuckDB accepts; compute it by unnesting.
+	for tier, trunc := range map[string]string{"metrics_1min": "date_trunc('minute', timestamp)", "metrics_5min": "time_bucket(INTERVAL 5 MINUTE, CAST(timestamp AS TIMESTAMP))",
+		"metrics_1hour": "date_trunc('hour', timestamp)", "metrics_1day": "date_trunc('day', timestamp)"} {
+		key := "CAST(" + trunc + " AS TIMESTAMP_NS) AS ts, name, service, attributes, type, explicit_bounds"
+		out[tier] = [2]string{out[tier][0],
+			"WITH m AS (SELECT * FROM {rel} WHERE type IN ('gauge', 'sum', 'histogram')), " +
+				"a AS (SELECT " + key + ", sum(if(type = 'histogram', count, 1)) AS c, sum(if(type = 'histogram', sum, value)) AS s, " +
+				"min(if(type = 'histogram', min, value)) AS lo, max(if(type = 'histogram', max, value)) AS hi FROM m GROUP BY ALL), " +
+				"e AS (SELECT " + key + ", u.i, sum(u.v) AS v FROM m, LATERAL (SELECT unnest(bucket_counts) AS v, unnest(range(1, len(bucket_counts) + 1)) AS i) u GROUP BY ALL), " +
+				"l AS (SELECT ts, name, service, attributes, type, explicit_bounds, list(v ORDER BY i) AS b FROM e GROUP BY ALL) " +
+				"SELECT a.ts, a.name, a.service, a.attributes, a.type, a.c, a.s, a.lo, a.hi, a.s / a.c, l.b, a.explicit_bounds FROM a LEFT JOIN l " +
+				"ON a.ts = l.ts AND a.name = l.name AND a.service = l.service AND a.attributes = l.attributes AND a.type = l.type AND a.explicit_bounds IS NOT DISTINCT FROM l.explicit_bounds"}
+	}
+	level := `CASE WHEN severity_number = 0 THEN lower(severity_text) WHEN severity_number <= 4 THEN 'trace' WHEN severity_number <= 8 THEN 'debug'
+		WHEN severity_number <= 12 THEN 'info' WHEN severity_number <= 16 THEN 'warn' WHEN severity_number <= 20 THEN 'error' ELSE 'fatal' END`
+	for tier, unit := range map[string]string{"logs_1hour_counts": "hour", "logs_1day_counts": "day"} {
+		out[tier] = [2]string{"SELECT timestamp, level, service, pattern, count FROM {rel}",
+			"SELECT CAST(date_trunc('" + unit + "', timestamp) AS TIMESTAMP_NS), " + level + ", service, " + norm + ", count(*) FROM {rel} GROUP BY ALL"}
+	}
+	for tier, unit := range map[string]string{"spans_1hour_stats": "hour", "spans_1day_stats": "day"} {
+		out[tier] = [2]string{"SELECT * FROM {rel}",
+			"SELECT CAST(date_trunc('" + unit + "', timestamp) AS TIMESTAMP_NS), service, name, count(*), count(*) FILTER (status_code = 'Error'), " +
+				"count(*) FILTER (status_code = 'Error') / count(*), avg(duration_ns), quantile_cont(duration_ns, 0.5), " +
+				"quantile_cont(duration_ns, 0.95), quantile_cont(duration_ns, 0.99) FROM {rel} GROUP BY ALL"}
+	}
+	for tier, unit := range map[string]string{"traces_1hour_stats": "hour", "traces_1day_stats": "day"} {
+		out[tier] = [2]string{"SELECT * FROM {rel}",
+			"SELECT CAST(date_trunc('" + unit + "', timestamp) AS TIMESTAMP_NS), service, count(DISTINCT trace_id), count(*) FROM {rel} GROUP BY ALL"}
+	}
+	return out
+}
+
+// checkTiersEqualRaw compares every tier with the aggregation of the raw rows before closed
+// (the rows of open intervals are not rolled up yet).
+func checkTiersEqualRaw(t *testing.T, s *Store, closed time.Time) {
+	t.Helper()
+	raw := map[string]string{}
+	for _, tier := range rollup.Tiers {
+		raw[tier.Name] = map[string]string{rollup.Logs: "logs", rollup.Traces: "spans", rollup.Metrics: "metrics"}[tier.DataType]
+	}
+	for tier, q := range rawAggregations() {
+		got := sqlRows(t, s, func(src store.TableSource) (string, error) {
+			rel, err := src(tier)
+			return strings.ReplaceAll(q[0], "{rel}", rel), err
+		})
+		want := sqlRows(t, s, func(src store.TableSource) (string, error) {
+			rel, err := src(raw[tier])
+			rel = "(SELECT * FROM " + rel + " WHERE timestamp < make_timestamp_ns(" + strconv.FormatInt(closed.UnixNano(), 10) + "))"
+			return strings.ReplaceAll(q[1], "{rel}", rel), err
+		})
+		if len(want) == 0 {
+			t.Fatalf("%s: raw aggregation is empty", tier)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s differs from the raw aggregation (%d vs %d rows)\ntier:\n  %s\nraw:\n  %s", tier, len(got), len(want),
+				strings.Join(head(got), "\n  "), strings.Join(head(want), "\n  "))
+		}
+	}
+}
+
+func head(rows []string) []string { return rows[:min(len(rows), 6)] }
+
+func rollupTestStore(t *testing.T, dir string, now time.Time) *Store {
+	t.Helper()
+	o := DefaultOptions(dir)
+	o.CompactInterval = 0
+	o.RollupInterval = 0
+	o.FlushInterval = time.Hour
+	o.QueryConns = 1
+	o.now = func() time.Time { return now }
+	s, err := Open(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestRollupTiersEqualRaw: every tier equals the same aggregation over the raw rows, after the
+// first rollup, after late rows, after a compaction and after a restart that catches up.
+func TestRollupTiersEqualRaw(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 20, 22, 0, 0, 0, time.UTC) // four hours across a midnight
+	now := base.Add(48 * time.Hour)
+	s := rollupTestStore(t, dir, now)
+	g := newLogGen(1, base)
+	for h := range 4 {
+		if err := s.Write(ctx, rollupBatch(g, base.Add(time.Duration(h)*time.Hour), 150)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An open hour is not rolled up yet.
+	if err := s.Write(ctx, rollupBatch(g, now.Truncate(time.Hour), 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Rollup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 3 * (4 + 2); n != want { // per table: 4 hours and 2 days
+		t.Fatalf("rolled up %d units, want %d", n, want)
+	}
+	checkTiersEqualRaw(t, s, now.Truncate(24*time.Hour))
+	if n, _ := s.Rollup(ctx); n != 0 {
+		t.Errorf("second run rolled up %d units, want 0", n)
+	}
+
+	// Late rows for the second hour: that hour and its day are recomputed, nothing else.
+	if err := s.Write(ctx, rollupBatch(g, base.Add(time.Hour), 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Rollup(ctx); err != nil || n != 3*2 {
+		t.Fatalf("late rows: rolled up %d units (%v), want 6", n, err)
+	}
+	checkTiersEqualRaw(t, s, now.Truncate(24*time.Hour))
+
+	// Compaction rewrites parts without new rows: nothing to recompute.
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Rollup(ctx); n != 0 {
+		t.Errorf("after compaction rolled up %d units, want 0", n)
+	}
+
+	// Late rows written, then a restart before the job ran: the next run catches up.
+	if err := s.Write(ctx, rollupBatch(g, base.Add(3*time.Hour), 20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = rollupTestStore(t, dir, now)
+	defer s.Close()
+	if n, err := s.Rollup(ctx); err != nil || n != 3*2 {
+		t.Fatalf("after restart: rolled up %d units (%v), want 6", n, err)
+	}
+	checkTiersEqualRaw(t, s, now.Truncate(24*time.Hour))
+
+	// Data age and retention cover the tiers.
+	ages, err := s.DataAge(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTier := map[string]retention.TableAge{}
+	for _, a := range ages {
+		byTier[a.Tier] = a
+	}
+	if a := byTier["spans_1hour_stats"]; a.Rows == 0 || a.Bytes == 0 || !a.Oldest.Equal(base) {
+		t.Errorf("spans_1hour_stats age: %+v", a)
+	}
+	p, err := retention.Defaults().Set("metrics_1min", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnforceRetention(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if rows := sqlRows(t, s, func(src store.TableSource) (string, error) {
+		rel, err := src("metrics_1min")
+		return "SELECT count(*) FROM " + rel, err
+	}); rows[0] != "0" {
+		t.Errorf("metrics_1min after a 1-day retention: %v rows, want 0", rows)
+	}
+	if rows := sqlRows(t, s, func(src store.TableSource) (string, error) {
+		rel, err := src("metrics_5min")
+		return "SELECT count(*) FROM " + rel, err
+	}); rows[0] == "0" {
+		t.Error("metrics_5min emptied by the metrics_1min policy")
+	}
+}
