@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/heimsight/heimsight/pkg/hql"
@@ -30,8 +32,10 @@ var Emitters = map[string]EmitFunc{
 // Engine runs HQL against a store. The zero values of the limits mean the package defaults.
 // Safe for concurrent use once configured.
 type Engine struct {
-	Store   store.Querier
-	Catalog *hql.Catalog // nil: hql.DefaultCatalog()
+	Store store.Querier
+	// Catalog is what queries are planned against. Nil: hql.DefaultCatalog() with the tiers
+	// the store builds (store.TierBuilder) enabled.
+	Catalog *hql.Catalog
 	// DefaultLimit is the LIMIT of a query without one (0: hql.DefaultLimit).
 	DefaultLimit int
 	// MaxRows caps both any LIMIT and the rows the store returns (HEIMSIGHT_QUERY_MAX_ROWS;
@@ -96,7 +100,12 @@ func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store
 	if !ok {
 		return nil, nil, fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
 	}
-	cat := e.Catalog // nil: the planner's shared default catalog
+	cat := e.Catalog
+	if cat == nil {
+		if tb, ok := e.Store.(store.TierBuilder); ok {
+			cat = tierCatalog(tb.Tiers())
+		}
+	}
 	maxRows := e.MaxRows
 	if maxRows <= 0 {
 		maxRows = DefaultMaxRows
@@ -117,6 +126,31 @@ func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store
 		MaxRows: maxRows,
 	}
 	return plan, q, nil
+}
+
+// tierCatalogs caches one catalog per set of built tiers: a store's set does not change, and a
+// configured catalog is read-only, so queries share it.
+var tierCatalogs sync.Map // comma-joined tier names -> *hql.Catalog
+
+// tierCatalog returns the default catalog with the named tiers enabled. Names the catalog does
+// not declare are left out (a store may build more than this planner knows).
+func tierCatalog(names []string) *hql.Catalog {
+	key := strings.Join(names, ",")
+	if c, ok := tierCatalogs.Load(key); ok {
+		return c.(*hql.Catalog)
+	}
+	cat := hql.DefaultCatalog()
+	var known []string
+	for _, n := range names {
+		if t, ok := cat.Table(n); ok && t.Tier {
+			known = append(known, n)
+		}
+	}
+	if len(known) > 0 {
+		_ = cat.EnableTiers(known...) // only declared tiers: cannot fail
+	}
+	c, _ := tierCatalogs.LoadOrStore(key, cat)
+	return c.(*hql.Catalog)
 }
 
 // RunSelect runs a query built as a syntax tree (REST filters, builder queries).

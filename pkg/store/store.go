@@ -101,6 +101,13 @@ func (r *Result) Release() {
 	r.Records = nil
 }
 
+// TierBuilder is implemented by a store that builds aggregation tiers: Tiers names the tier
+// tables (pkg/rollup.Tiers names) its TableSource serves, so the query layer accepts queries on
+// them.
+type TierBuilder interface {
+	Tiers() []string
+}
+
 // Store is a complete backend.
 type Store interface {
 	Writer

@@ -305,3 +305,6 @@ func tableSource(db string, scans []store.TableScan) store.TableSource {
 // TableSource returns the relation SQL of each logical table (logs, spans, metrics, tiers) over
 // database db, for emitters and tools that need it without a Store.
 func TableSource(db string) store.TableSource { return tableSource(db, nil) }
+
+// Tiers implements store.TierBuilder: migrations 0013-0034 build every tier of pkg/rollup.
+func (s *Store) Tiers() []string { return tierNames() }

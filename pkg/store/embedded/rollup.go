@@ -623,3 +623,12 @@ func (s *Store) tierAges(ctx context.Context) ([]retention.TableAge, error) {
 	}
 	return out, nil
 }
+
+// Tiers implements store.TierBuilder: the rollup job builds every tier of pkg/rollup.
+func (s *Store) Tiers() []string {
+	out := make([]string, len(tierSpecs))
+	for i := range tierSpecs {
+		out[i] = tierSpecs[i].name
+	}
+	return out
+}
