@@ -6,10 +6,6 @@ import (
 	"testing"
 	"time"
 
-	chproto "github.com/ClickHouse/ch-go/proto"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/proto"
-
 	"github.com/heimsight/heimsight/pkg/model"
 )
 
@@ -58,56 +54,30 @@ func reportRows(b *testing.B, rows int, cpu0 time.Duration) {
 }
 
 // BenchmarkLogsBufferAdd measures the encoding step this package owns: model rows into the
-// column slices a flush appends (attribute rendering, id hex, resource caching).
+// table's reused ch-go columns (attribute rendering, id hex, resource caching).
 func BenchmarkLogsBufferAdd(b *testing.B) {
 	logs := benchLogs()
-	buf := &logsBuffer{}
+	buf := newColLogs()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for b.Loop() {
 		buf.reset()
 		for i := range logs {
-			buf.add(&logs[i])
+			buf.addLog(&logs[i])
 		}
 	}
 	reportRows(b, len(logs), cpu0)
 }
 
 // BenchmarkLogsEncodeBlock measures everything a flush does on the client before compression
-// and the network: model rows into column slices, the slices appended to clickhouse-go's
-// column encoders (the ones batch.Column(i).Append feeds), and the block serialised into a
-// byte buffer. Only PrepareBatch's round trip, LZ4 and the socket write are left out: they need
-// a server.
+// and the network: model rows into the reused columns and the columns serialised as the data
+// block ch-go's client sends. Only the INSERT's round trips, LZ4 and the socket write are left
+// out: they need a server.
 func BenchmarkLogsEncodeBlock(b *testing.B) {
 	logs := benchLogs()
-	spec := &tableSpecs[idxLogs]
-	buf := &logsBuffer{}
-	var out chproto.Buffer
-	b.ReportAllocs()
-	var bytes int
-	cpu0 := cpuTime()
-	for b.Loop() {
-		buf.reset()
+	benchColEncode(b, idxLogs, len(logs), func(buf colBuffer) {
 		for i := range logs {
 			buf.add(&logs[i])
 		}
-		block := proto.NewBlock()
-		for _, c := range spec.cols {
-			if err := block.AddColumn(c.name, column.Type(c.typ)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for i, v := range buf.columns() {
-			if _, err := block.Columns[i].Append(v); err != nil {
-				b.Fatal(err)
-			}
-		}
-		out.Reset()
-		if err := block.Encode(&out, 0); err != nil {
-			b.Fatal(err)
-		}
-		bytes = len(out.Buf)
-	}
-	reportRows(b, len(logs), cpu0)
-	b.ReportMetric(float64(bytes)/float64(len(logs)), "B/row")
+	})
 }

@@ -67,12 +67,21 @@ func newEngine(t *testing.T) (*chdbtest.Engine, chdbConn) {
 	return e, chdbConn{e}
 }
 
-// nativeBlock encodes a buffer the way a flush does (the same column encoders clickhouse-go's
-// batch uses, fed the same column slices) and serialises the block in ClickHouse's Native
-// format, which is the native protocol's data block without the packet framing and
-// compression. This is what lets chDB, which has no network server, ingest exactly the bytes
-// the store would send.
-func nativeBlock(t *tableSpec, buf tableBuffer) ([]byte, error) {
+// insertBlock inserts buf's rows into its table on chDB: the block a flush sends (the native
+// protocol's Data packet body, before the packet framing and LZ4), read by the engine in
+// ClickHouse's Native format, which is that very block layout. chDB has no network server, so
+// this is how the engine ingests exactly the bytes the store sends.
+func insertBlock(e *chdbtest.Engine, db string, t *tableSpec, buf colBuffer) error {
+	var out chproto.Buffer
+	if err := encodeColBlock(&out, buf); err != nil {
+		return err
+	}
+	return e.QueryInput(insertSQL(db, t)+" SELECT * FROM file('{input}', 'Native')", out.Buf)
+}
+
+// refBlock encodes a reference buffer (encode_ref_test.go) with clickhouse-go's column
+// encoders, the ones its batch API feeds, as a Native block.
+func refBlock(t *tableSpec, buf tableBuffer) ([]byte, error) {
 	block := proto.NewBlock()
 	for _, c := range t.cols {
 		if err := block.AddColumn(c.name, column.Type(c.typ)); err != nil {
@@ -91,9 +100,9 @@ func nativeBlock(t *tableSpec, buf tableBuffer) ([]byte, error) {
 	return out.Buf, nil
 }
 
-// insertNative inserts buf's rows into its table on chDB through nativeBlock.
-func insertNative(e *chdbtest.Engine, db string, t *tableSpec, buf tableBuffer) error {
-	data, err := nativeBlock(t, buf)
+// insertRef inserts a reference buffer's rows into its table on chDB through refBlock.
+func insertRef(e *chdbtest.Engine, db string, t *tableSpec, buf tableBuffer) error {
+	data, err := refBlock(t, buf)
 	if err != nil {
 		return err
 	}
@@ -184,15 +193,15 @@ func sqlList(cols []colDef) string {
 	return strings.Join(parts, ", ")
 }
 
-// chdbInserter is the writer's insert path on chDB: the same buffers, encoded by the same
-// column encoders, as a Native block.
+// chdbInserter is the writer's insert path on chDB: the same column buffers, encoded into the
+// same block, handed to the engine instead of a connection.
 type chdbInserter struct {
 	e  *chdbtest.Engine
 	db string
 }
 
-func (c chdbInserter) insert(_ context.Context, t *tableSpec, buf tableBuffer) error {
-	return insertNative(c.e, c.db, t, buf)
+func (c chdbInserter) insert(_ context.Context, t *tableSpec, buf colBuffer) error {
+	return insertBlock(c.e, c.db, t, buf)
 }
 
 // chdbQuery is the query path on chDB: arguments bound as literals, the per-query settings as

@@ -287,18 +287,18 @@ func TestRetentionStatementsApplyAndShow(t *testing.T) {
 	}
 }
 
-// Rows encoded by the store (the column slices a flush appends, through clickhouse-go's column
-// encoders, as a Native block) are inserted and read back unchanged.
+// Rows encoded by the store (its ch-go column buffers, as the block a flush sends) are inserted
+// and read back unchanged.
 func TestEncodedRowsRoundTrip(t *testing.T) {
 	e, conn := newEngine(t)
 	o := testOptions()
 	if _, err := Migrate(context.Background(), conn, o); err != nil {
 		t.Fatal(err)
 	}
-	bufs := buffersOf(sampleBatch())
+	bufs := colBuffersOf(sampleBatch())
 	for i := range tableSpecs {
 		spec := &tableSpecs[i]
-		if err := insertNative(e, o.Database, spec, bufs[i]); err != nil {
+		if err := insertBlock(e, o.Database, spec, bufs[i]); err != nil {
 			t.Fatalf("%s: %v", spec.name, err)
 		}
 		order := "Timestamp"
@@ -313,7 +313,7 @@ func TestEncodedRowsRoundTrip(t *testing.T) {
 		if len(names) != len(spec.cols) {
 			t.Fatalf("%s: read back %d columns (%d blocks), want %d", spec.name, len(names), len(r.blocks), len(spec.cols))
 		}
-		want := bufs[i].columns()
+		want := colValues(bufs[i])
 		for c := range spec.cols {
 			if names[c] != spec.cols[c].name {
 				t.Fatalf("%s: column %d is %s, want %s", spec.name, c, names[c], spec.cols[c].name)
@@ -394,9 +394,9 @@ func TestTableSourceReadsLogicalColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	batch := sampleBatch()
-	bufs := buffersOf(batch)
+	bufs := colBuffersOf(batch)
 	for i := range tableSpecs {
-		if err := insertNative(e, o.Database, &tableSpecs[i], bufs[i]); err != nil {
+		if err := insertBlock(e, o.Database, &tableSpecs[i], bufs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -76,6 +76,10 @@ func TestConformanceServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Rows go through ch-go's client and the column buffers, the path production takes.
+			if _, ok := s.w.ins.(*chInserter); !ok {
+				t.Fatalf("inserter is %T, want *chInserter", s.w.ins)
+			}
 			return s
 		},
 		Placeholder:  func(int) string { return "?" },

@@ -63,7 +63,8 @@ type Options struct {
 	InsertTimeout time.Duration
 	// DialTimeout bounds connecting to the server.
 	DialTimeout time.Duration
-	// MaxOpenConns bounds the connection pool (inserts and queries together).
+	// MaxOpenConns bounds the query and DDL connection pool, and the idle insert connections
+	// kept (inserts use at most one connection per raw table at a time).
 	MaxOpenConns int
 	// RetryBackoff is how long Write fails fast with store.ErrUnavailable after an insert failed
 	// on a connection error, before the store probes the server again.

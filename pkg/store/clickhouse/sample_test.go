@@ -67,25 +67,3 @@ func sampleBatch() *model.Batch {
 	}
 	return b
 }
-
-// buffersOf encodes a batch into one buffer per table, as the writer does.
-func buffersOf(b *model.Batch) [numTables]tableBuffer {
-	var bufs [numTables]tableBuffer
-	for i := range bufs {
-		bufs[i] = tableSpecs[i].newBuffer()
-	}
-	for i := range b.Logs {
-		bufs[idxLogs].(*logsBuffer).add(&b.Logs[i])
-	}
-	for i := range b.Spans {
-		bufs[idxTraces].(*tracesBuffer).add(&b.Spans[i])
-	}
-	for i := range b.Metrics {
-		t, err := metricTable(b.Metrics[i].Type)
-		if err != nil {
-			panic(err)
-		}
-		addRow(bufs[t], &b.Metrics[i])
-	}
-	return bufs
-}

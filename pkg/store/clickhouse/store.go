@@ -80,7 +80,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		conn.Close()
 		return nil, fmt.Errorf("cannot reach ClickHouse at %s: %w: %v", o.Addr, store.ErrUnavailable, err)
 	}
-	s, err := newStore(ctx, o, connAdapter{conn}, &batchInserter{conn: conn, database: o.Database}, connQuery{conn})
+	s, err := newStore(ctx, o, connAdapter{conn}, newChInserter(&o), connQuery{conn})
 	if err != nil {
 		conn.Close()
 		return nil, err

@@ -4,27 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/ClickHouse/ch-go"
+	chproto "github.com/ClickHouse/ch-go/proto"
 
 	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
-// inserter sends one flush's rows. The store's is a clickhouse-go batch; tests substitute
-// failing or slow ones.
+// inserter sends one flush's rows. The store's is chInserter (ch-go's native protocol client);
+// tests substitute the ClickHouse engine in-process, or failing or slow fakes. insert only reads
+// buf, and not after it returns.
 type inserter interface {
-	insert(ctx context.Context, t *tableSpec, buf tableBuffer) error
+	insert(ctx context.Context, t *tableSpec, buf colBuffer) error
 }
 
 // generation is the set of rows of one table that will go out in one batch. Writers whose rows
 // are in it wait on done and then read err.
 type generation struct {
-	buf   tableBuffer
+	buf   colBuffer
 	rows  int
 	first time.Time
 	done  chan struct{}
@@ -35,9 +37,10 @@ type generation struct {
 // sent one at a time and in order while other tables flush in parallel.
 type tableQueue struct {
 	spec  *tableSpec
+	index int // of spec in tableSpecs
 	mu    sync.Mutex
 	cur   *generation
-	spare tableBuffer // the previous generation's buffer, reused to keep its capacity
+	spare colBuffer // the previous generation's buffer, reused to keep its columns' capacity
 	kick  chan struct{}
 }
 
@@ -70,7 +73,7 @@ type writer struct {
 func newWriter(o *Options, ins inserter) *writer {
 	w := &writer{opts: o, ins: ins, stop: make(chan struct{})}
 	for i := range w.queues {
-		q := &tableQueue{spec: &tableSpecs[i], kick: make(chan struct{}, 1)}
+		q := &tableQueue{spec: &tableSpecs[i], index: i, kick: make(chan struct{}, 1)}
 		q.cur = q.newGeneration()
 		w.queues[i] = q
 		w.wg.Add(1)
@@ -83,7 +86,7 @@ func (q *tableQueue) newGeneration() *generation {
 	buf := q.spare
 	q.spare = nil
 	if buf == nil {
-		buf = q.spec.newBuffer()
+		buf = newColBuffer(q.index)
 	}
 	return &generation{buf: buf, done: make(chan struct{})}
 }
@@ -173,19 +176,20 @@ func (w *writer) buffer(b *model.Batch, n int) ([numTables]*generation, error) {
 		}
 		switch t {
 		case idxLogs:
-			buf := g.buf.(*logsBuffer)
+			buf := g.buf.(*colLogs)
 			for i := range b.Logs {
-				buf.add(&b.Logs[i])
+				buf.addLog(&b.Logs[i])
 			}
 		case idxTraces:
-			buf := g.buf.(*tracesBuffer)
+			buf := g.buf.(*colTraces)
 			for i := range b.Spans {
-				buf.add(&b.Spans[i])
+				buf.addSpan(&b.Spans[i])
 			}
 		default:
+			buf := g.buf.(*colMetrics)
 			for i := range b.Metrics {
 				if tables[i] == t {
-					addRow(g.buf, &b.Metrics[i])
+					buf.addPoint(&b.Metrics[i])
 				}
 			}
 		}
@@ -278,32 +282,34 @@ func (w *writer) flush(q *tableQueue) {
 }
 
 // Server error codes that mean "slow down" rather than "broken".
-var overloadCodes = map[int32]bool{
-	202: true, // TOO_MANY_SIMULTANEOUS_QUERIES
-	241: true, // MEMORY_LIMIT_EXCEEDED
-	252: true, // TOO_MANY_PARTS
-	214: true, // TOO_MANY_ROWS_OR_BYTES
+var overloadCodes = []chproto.Error{
+	chproto.ErrTooManySimultaneousQueries,
+	chproto.ErrMemoryLimitExceeded,
+	chproto.ErrTooManyParts,
+	chproto.ErrTooManyRowsOrBytes,
 }
 
 // classify wraps an insert failure in the store's sentinel errors. Every failure is retryable
-// for the client: rows of a failed batch are not stored and nothing is dropped silently.
-// Connection-level failures also make Write fail fast for RetryBackoff, so a down server costs
-// callers nothing but an error; the next write after the backoff probes it again.
+// for the client: rows of a failed batch are not stored and nothing is dropped silently. A
+// server exception (ch-go's *ch.Exception) is ErrOverloaded for the codes above and
+// ErrUnavailable otherwise. Anything else means the connection failed, timed out or was refused:
+// ErrUnavailable, and Write also fails fast for RetryBackoff, so a down server costs callers
+// nothing but an error; the next write after the backoff probes it again (on a new connection).
 func (w *writer) classify(table string, rows int, err error) error {
-	if code, ok := errorCode(err); ok && overloadCodes[code] {
-		return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrOverloaded, err)
+	if ex, ok := ch.AsException(err); ok {
+		if ex.IsCode(overloadCodes...) {
+			return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrOverloaded, err)
+		}
+		return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrUnavailable, err)
 	}
-	var ex *clickhouse.Exception
-	if !errors.As(err, &ex) {
-		// No server exception: the connection failed, timed out or was refused.
-		w.downErr.Store(&err)
-		w.downUntil.Store(time.Now().Add(w.opts.RetryBackoff).UnixNano())
-		w.opts.logger().Warn("ClickHouse insert failed; failing writes fast until the next probe", "table", table, "rows", rows, "err", err, "backoff", w.opts.RetryBackoff)
-	}
+	w.downErr.Store(&err)
+	w.downUntil.Store(time.Now().Add(w.opts.RetryBackoff).UnixNano())
+	w.opts.logger().Warn("ClickHouse insert failed; failing writes fast until the next probe", "table", table, "rows", rows, "err", err, "backoff", w.opts.RetryBackoff)
 	return fmt.Errorf("cannot insert %d rows into %s: %w: %v", rows, table, store.ErrUnavailable, err)
 }
 
-// close flushes every queue and stops the flushers. Writes after close fail with ErrClosed.
+// close flushes every queue, stops the flushers and closes the inserter's connections. Writes
+// after close fail with ErrClosed.
 func (w *writer) close() {
 	w.closeMu.Lock()
 	if w.closed {
@@ -314,6 +320,10 @@ func (w *writer) close() {
 	w.closeMu.Unlock()
 	close(w.stop)
 	w.wg.Wait()
+	// The inserter's connections are the writer's alone (reads and DDL have their own).
+	if c, ok := w.ins.(io.Closer); ok {
+		_ = c.Close()
+	}
 }
 
 func (w *writer) statsSnapshot() Stats {
@@ -324,38 +334,4 @@ func (w *writer) statsSnapshot() Stats {
 		FailedBatches: w.stats.failedBatches.Load(),
 		RowsPending:   w.pending.Load(),
 	}
-}
-
-// batchInserter inserts through clickhouse-go: one PrepareBatch per flush with the table's
-// explicit column list, whole columns appended at once, one Send.
-type batchInserter struct {
-	conn     driver.Conn
-	database string
-}
-
-func (b *batchInserter) insert(ctx context.Context, t *tableSpec, buf tableBuffer) (err error) {
-	// The batch is filled and sent at once, so it keeps its connection (releasing it would make
-	// Send acquire another and repeat the INSERT).
-	batch, err := b.conn.PrepareBatch(ctx, insertSQL(b.database, t))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if !batch.IsSent() {
-			_ = batch.Abort()
-		}
-	}()
-	cols := batch.Columns()
-	if len(cols) != len(t.cols) {
-		return fmt.Errorf("cannot insert into %s: server expects %d columns, have %d", t.name, len(cols), len(t.cols))
-	}
-	for i, v := range buf.columns() {
-		if cols[i].Name() != t.cols[i].name {
-			return fmt.Errorf("cannot insert into %s: column %d is %s on the server, want %s", t.name, i, cols[i].Name(), t.cols[i].name)
-		}
-		if err := batch.Column(i).Append(v); err != nil {
-			return fmt.Errorf("cannot encode column %s.%s: %w", t.name, t.cols[i].name, err)
-		}
-	}
-	return batch.Send()
 }

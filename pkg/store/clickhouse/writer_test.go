@@ -3,13 +3,15 @@ package clickhouse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/ch-go"
+	chproto "github.com/ClickHouse/ch-go/proto"
 
 	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -24,7 +26,7 @@ type fakeInserter struct {
 	block chan struct{} // when not nil, insert waits for it (or ctx)
 }
 
-func (f *fakeInserter) insert(ctx context.Context, t *tableSpec, buf tableBuffer) error {
+func (f *fakeInserter) insert(ctx context.Context, t *tableSpec, buf colBuffer) error {
 	f.calls.Add(1)
 	if f.block != nil {
 		select {
@@ -36,7 +38,7 @@ func (f *fakeInserter) insert(ctx context.Context, t *tableSpec, buf tableBuffer
 	if p := f.fail.Load(); p != nil {
 		return *p
 	}
-	if n := len(buf.columns()); n != len(t.cols) {
+	if n := len(buf.input()); n != len(t.cols) {
 		return errors.New("column count mismatch")
 	}
 	f.mu.Lock()
@@ -223,12 +225,12 @@ func TestWriteServerErrorsMapToSentinels(t *testing.T) {
 	ins := &fakeInserter{}
 	w := newWriter(o, ins)
 	defer w.close()
-	tooMany := error(&clickhouse.Exception{Code: 252, Message: "Too many parts"})
+	tooMany := fmt.Errorf("cannot insert: %w", &ch.Exception{Code: chproto.ErrTooManyParts, Name: "DB::Exception", Message: "Too many parts"})
 	ins.fail.Store(&tooMany)
 	if err := w.Write(context.Background(), logsBatch(1)); !errors.Is(err, store.ErrOverloaded) {
 		t.Fatalf("TOO_MANY_PARTS: %v, want ErrOverloaded", err)
 	}
-	other := error(&clickhouse.Exception{Code: 16, Message: "No such column"})
+	other := error(&ch.Exception{Code: chproto.ErrNoSuchColumnInTable, Name: "DB::Exception", Message: "No such column"})
 	ins.fail.Store(&other)
 	if err := w.Write(context.Background(), logsBatch(1)); !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("server exception: %v, want ErrUnavailable", err)
