@@ -333,10 +333,19 @@ func dirBytes(root string) int64 {
 	return n
 }
 
-// BenchmarkQuery runs two dashboard queries over 1M log rows in compacted parts plus 50k rows
-// in buffers.
+// BenchmarkQuery runs dashboard queries over 1M log rows in compacted parts plus 50k rows in
+// buffers, for two row group lengths of the compacted parts.
 func BenchmarkQuery(b *testing.B) {
+	for _, rg := range []int64{16 * 1024, 32 * 1024, 64 * 1024} {
+		b.Run(fmt.Sprintf("rowgroup=%dk", rg/1024), func(b *testing.B) { benchQuery(b, rg) })
+	}
+}
+
+func benchQuery(b *testing.B, rowGroup int64) {
 	o := testOptions(b.TempDir())
+	o.CompactRowGroupRows = rowGroup
+	o.CompactMemoryLimit = "256MB"
+	o.FlushInterval = time.Hour // keep the last 50k rows in the buffers
 	s := openTest(b, o)
 	defer s.Close()
 	start := time.Now().Truncate(time.Hour).Add(-3 * time.Hour)

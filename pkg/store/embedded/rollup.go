@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,8 +23,7 @@ import (
 // parts only, with DuckDB's COPY:
 //
 //	rollup/state.json                          per raw table and unit: the generation rolled up
-//	rollup/<tier>/<YYYY-MM-DDTHH>.parquet      one part per closed hour (minute, 5-minute, hour tiers)
-//	rollup/<tier>/<YYYY-MM-DD>.parquet         one part per closed day (day tiers)
+//	rollup/<tier>/<YYYY-MM-DD>.parquet         one part per tier and day
 //
 // A unit (an hour or a day of one raw table) is rolled up once it is closed: it ended at least
 // Options.RollupDelay ago. Every tier of the unit is recomputed from all of the unit's raw
@@ -454,12 +454,22 @@ func (s *Store) rollupUnit(ctx context.Context, j *rollupJob) error {
 		if t.table != j.table || t.day != j.unit.day {
 			continue
 		}
-		path := filepath.Join(s.rollupDir(), t.name, j.unit.name()+".parquet")
+		// Every tier part holds a day: a query over months opens one file per day, not one
+		// per hour. An hourly unit replaces its hour's rows in its day's part.
+		day := rollupUnit{day: true, n: j.unit.start() / (24 * nsPerHour)}
+		path := filepath.Join(s.rollupDir(), t.name, day.name()+".parquet")
 		if err := ensureDir(filepath.Dir(path)); err != nil {
 			return fmt.Errorf("cannot roll up %s: %w", t.name, err)
 		}
 		tmp := path + ".tmp"
-		stmt := "COPY (" + t.selectSQL(src) + ") TO " + quoteString(tmp) + " (FORMAT parquet, COMPRESSION zstd)"
+		sel := t.selectSQL(src)
+		if _, err := os.Stat(path); err == nil && !j.unit.day {
+			// The unit bounds are computed here, not user input.
+			sel = "SELECT * FROM read_parquet(" + quoteString(path) + ") WHERE \"timestamp\" < make_timestamp_ns(" +
+				strconv.FormatInt(j.unit.start(), 10) + ") OR \"timestamp\" >= make_timestamp_ns(" + strconv.FormatInt(j.unit.end(), 10) +
+				") UNION ALL BY NAME " + sel
+		}
+		stmt := "COPY (" + sel + ") TO " + quoteString(tmp) + " (FORMAT parquet, COMPRESSION zstd)"
 		if err := c.exec(ctx, stmt); err != nil {
 			os.Remove(tmp)
 			return fmt.Errorf("cannot roll up %s %s: %w", t.name, j.unit.name(), err)
