@@ -22,9 +22,10 @@ import (
 // sortKeys is the order of rows within a compacted part when Options.CompactSort is set: time
 // first, so that time-range and "latest N" queries skip row groups by their min/max
 // statistics. Without it, parts are concatenated in generation order, which is arrival order
-// and so nearly time order already. BenchmarkCompaction (200k log rows, one DuckDB thread):
-// 4.5 µs/row in arrival order, 5.7 µs/row sorted, 64.7 B/row either way; and the sort needs
-// memory in proportion to the hour (it failed under a 256MB limit).
+// and so nearly time order already. BenchmarkCompaction (200k log rows, one DuckDB thread,
+// a loaded machine): 4.5-11 µs/row in arrival order, 5.5-5.7 µs/row sorted, 64.8 B/row either
+// way; but the sort needs memory in proportion to the hour (+340 MiB RSS for 200k rows; it
+// failed under a 256MB limit).
 var sortKeys = [len(tableNames)]string{
 	`"timestamp"`,
 	`"timestamp"`,

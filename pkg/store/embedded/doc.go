@@ -37,10 +37,11 @@
 // table's time range, UNION ALL BY NAME with an Arrow view of the buffered rows, registered
 // on a pooled DuckDB connection for the duration of the query.
 //
-// Not done yet: a trace-id -> time-window index. A trace lookup without a time range scans
-// every span part of the range it is given (compacted parts are few and zstd-compressed); the planned index is a
-// small sidecar per span part (trace-id prefix -> min/max timestamp) written at flush and
-// merged at compaction, consulted to set the TableScan range.
+// Trace lookups: trace ids are random, so min/max statistics cannot prune them; flushed parts
+// carry a bloom filter on trace_id (sized per part, ~1 B/row) and DuckDB writes one on the
+// dictionary-encoded trace_id of compacted span parts, so an equality filter skips row groups.
+// Not done: a trace-id -> time-window index (a small sidecar per span part, merged at
+// compaction) that would let a lookup without a time range skip whole parts.
 //
 // The package needs the build tag duckdb_arrow (DuckDB's Arrow interface). It must not import
 // protocol packages (ingestor/..., pkg/otlpconv), pkg/hql or other backends.
