@@ -15,8 +15,10 @@
 // inserted into the migrated tables as Native data and read back; they also read back identical
 // to an independent encoding of the same rows through clickhouse-go's column encoders
 // (encode_ref_test.go). The network half of the insert path (dial, handshake, LZ4, the INSERT
-// query's packet exchange) is ch-go's and is exercised only by TestConformanceServer, which
-// needs a real server (HEIMSIGHT_TEST_CLICKHOUSE_ADDR) and cannot run on machines without one.
+// query's packet exchange) runs over TCP against a minimal server side of the protocol written
+// for the tests (chinsert_server_test.go), which decodes the blocks back; against a real
+// ClickHouse server it runs only in TestConformanceServer (HEIMSIGHT_TEST_CLICKHOUSE_ADDR),
+// which cannot run on machines without one and has not run here.
 //
 // What it owns: everything that knows the physical ClickHouse schema (column names, types, TTL
 // clauses). Callers see only the logical tables of docs/schema.md through Store and TableSource.
