@@ -43,6 +43,9 @@ type Engine struct {
 	MaxRows int
 	// Timeout bounds one query (HEIMSIGHT_QUERY_TIMEOUT; 0: DefaultTimeout).
 	Timeout time.Duration
+	// NoTierSelection makes every query read the table it names (see tiers.go; ForceRaw does
+	// it for one query).
+	NoTierSelection bool
 }
 
 // Response is a query result with what a client needs to render it.
@@ -52,7 +55,10 @@ type Response struct {
 	// Columns are the output columns with their HQL types, in result order.
 	Columns []hql.OutputColumn
 	// Plan is the checked query (table, time range, effective LIMIT).
-	Plan    *hql.QueryPlan
+	Plan *hql.QueryPlan
+	// Tier names the aggregation tier that answered a query over a raw table (tier
+	// selection); empty when the table the query names answered it.
+	Tier    string
 	Elapsed time.Duration
 }
 
@@ -93,12 +99,19 @@ func (e *Engine) Run(ctx context.Context, src string, p hql.Params) (*Response, 
 // Prepare plans stmt with the engine's catalog and limits and returns the store query to run,
 // without running it (for EXPLAIN-like tooling and tests).
 func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store.Query, error) {
+	plan, q, _, err := e.prepare(stmt, p, false)
+	return plan, q, err
+}
+
+// prepare plans stmt, or, with selectTiers, the tier rewrite of stmt when one answers it
+// (tier is then its name).
+func (e *Engine) prepare(stmt *hql.Select, p hql.Params, selectTiers bool) (plan *hql.QueryPlan, q *store.Query, tier string, err error) {
 	if e.Store == nil {
-		return nil, nil, fmt.Errorf("cannot run query: no store")
+		return nil, nil, "", fmt.Errorf("cannot run query: no store")
 	}
 	emit, ok := Emitters[e.Store.Dialect()]
 	if !ok {
-		return nil, nil, fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
+		return nil, nil, "", fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
 	}
 	cat := e.Catalog
 	if cat == nil {
@@ -116,16 +129,27 @@ func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store
 	if p.MaxLimit == 0 || p.MaxLimit > maxRows {
 		p.MaxLimit = maxRows
 	}
-	plan, err := hql.Plan(stmt, cat, p)
-	if err != nil {
-		return nil, nil, userError(err)
+	if selectTiers && cat != nil {
+		// The raw query must be valid as written: a rewrite never hides a user mistake.
+		if _, err := hql.Plan(stmt, cat, p); err != nil {
+			return nil, nil, "", userError(err)
+		}
+		if alt, name := selectTier(stmt, cat, e.Store, p); alt != nil {
+			if _, err := hql.Plan(alt, cat, p); err == nil {
+				stmt, tier = alt, name
+			}
+		}
 	}
-	q := &store.Query{
+	plan, err = hql.Plan(stmt, cat, p)
+	if err != nil {
+		return nil, nil, "", userError(err)
+	}
+	q = &store.Query{
 		Build:   func(src store.TableSource) (string, []any, error) { return emit(plan, src) },
 		Tables:  []store.TableScan{{Table: plan.Table.Name, From: plan.From, To: plan.To}},
 		MaxRows: maxRows,
 	}
-	return plan, q, nil
+	return plan, q, tier, nil
 }
 
 // tierCatalogs caches one catalog per set of built tiers: a store's set does not change, and a
@@ -156,7 +180,7 @@ func tierCatalog(names []string) *hql.Catalog {
 // RunSelect runs a query built as a syntax tree (REST filters, builder queries).
 func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) (*Response, error) {
 	start := time.Now()
-	plan, q, err := e.Prepare(stmt, p)
+	plan, q, tier, err := e.prepare(stmt, p, !e.NoTierSelection && !forcedRaw(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -173,5 +197,5 @@ func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) 
 		}
 		return nil, fmt.Errorf("cannot run query: %w", err)
 	}
-	return &Response{Result: res, Columns: plan.Columns, Plan: plan, Elapsed: time.Since(start)}, nil
+	return &Response{Result: res, Columns: plan.Columns, Plan: plan, Tier: tier, Elapsed: time.Since(start)}, nil
 }

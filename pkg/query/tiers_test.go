@@ -5,8 +5,14 @@ package query_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/heimsight/heimsight/pkg/hql"
 	"github.com/heimsight/heimsight/pkg/model"
@@ -75,4 +81,106 @@ type querierOnly struct{}
 func (querierOnly) Dialect() string { return "duckdb" }
 func (querierOnly) Query(context.Context, *store.Query) (*store.Result, error) {
 	return nil, errors.New("not reached")
+}
+
+// cellsOf renders a result for comparison: floats to 10 significant digits (a weighted mean of
+// interval means differs from the mean of the rows in the last bits), timestamps in ns.
+func cellsOf(r *query.Response) []string {
+	var out []string
+	for _, rec := range r.Result.Records {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			var cells []string
+			for _, col := range rec.Columns() {
+				switch c := col.(type) {
+				case *array.Float64:
+					cells = append(cells, strconv.FormatFloat(c.Value(i), 'g', 10, 64))
+				case *array.Timestamp:
+					unit := c.DataType().(*arrow.TimestampType).Unit
+					cells = append(cells, strconv.FormatInt(int64(c.Value(i))*int64(unit.Multiplier()), 10))
+				default:
+					cells = append(cells, col.ValueStr(i))
+				}
+			}
+			out = append(out, strings.Join(cells, " | "))
+		}
+	}
+	return out
+}
+
+// Tier selection answers raw span queries from a tier only when the result is the same, says
+// so in Response.Tier, and ForceRaw turns it off.
+func TestTierSelection(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-72 * time.Hour)
+	b := &model.Batch{}
+	for i := range 600 {
+		ts := day.Add(time.Duration(i) * 5 * time.Minute).Add(time.Duration(i%7) * time.Second).UnixNano()
+		svc := []string{"checkout", "cart"}[i%2]
+		res := &model.Resource{Attributes: model.Attributes{model.StringKV("service.name", svc)}}
+		b.Spans = append(b.Spans, model.Span{TraceID: model.TraceID{byte(i), byte(i >> 8)}, SpanID: model.SpanID{1}, Name: []string{"GET /a", "POST /b", "GET /c"}[i%3],
+			StartTimestamp: ts, EndTimestamp: ts + int64(1+(i*7919)%997)*int64(time.Millisecond), StatusCode: model.StatusCode(i % 3), Resource: res, Scope: &model.Scope{}})
+	}
+	if err := s.Write(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rollup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng := &query.Engine{Store: s}
+	aligned := hql.Params{From: day.UnixNano(), To: day.Add(48*time.Hour).UnixNano() - 1}
+	for _, tc := range []struct {
+		src  string
+		p    hql.Params
+		tier string
+	}{
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, service, name, count(*) AS n, count_if(status_code = 'Error') AS errors, avg(duration_ns) AS mean, p95(duration_ns) AS p95 " +
+			"FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service, name ORDER BY t, service, name", aligned, "spans_1hour_stats"},
+		{"SELECT bucket(timestamp, 1d) AS d, service, count(*), avg(duration_ns) AS mean FROM spans WHERE $__timeFilter(timestamp) AND service = 'cart' GROUP BY d, service ORDER BY d",
+			aligned, "spans_1day_stats"},
+		{"SELECT $__timeGroup(timestamp, '6h') AS t, name, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) AND name IN ('GET /a', 'GET /c') GROUP BY t, name ORDER BY t, name",
+			aligned, "spans_1hour_stats"},
+		// A percentile over several tier rows is not a tier row's percentile.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, service, p95(duration_ns) AS p95 FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service ORDER BY t, service", aligned, ""},
+		// A range that cuts an hour.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, ""},
+		// Columns the tier does not have.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) AND kind != 'Server' GROUP BY t ORDER BY t", aligned, ""},
+		// Not complete yet: the range reaches into the open hour.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			hql.Params{From: aligned.From, To: time.Now().Truncate(time.Hour).Add(time.Hour).UnixNano() - 1}, ""},
+		// Inclusive end on a boundary: the raw rows at that instant only, not its whole hour.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			hql.Params{From: aligned.From, To: aligned.To + 1}, ""},
+	} {
+		got, err := eng.Run(ctx, tc.src, tc.p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		raw, err := eng.Run(query.ForceRaw(ctx), tc.src, tc.p)
+		if err != nil {
+			t.Fatalf("%s (raw): %v", tc.src, err)
+		}
+		if got.Tier != tc.tier || raw.Tier != "" {
+			t.Errorf("%s: answered by %q (forced raw: %q), want %q", tc.src, got.Tier, raw.Tier, tc.tier)
+		}
+		a, r := cellsOf(got), cellsOf(raw)
+		if len(r) == 0 || !slices.Equal(a, r) {
+			t.Errorf("%s: tier and raw results differ\ntier:\n  %s\nraw:\n  %s", tc.src, strings.Join(a, "\n  "), strings.Join(r, "\n  "))
+		}
+		if names := func(r *query.Response) (n []string) {
+			for _, c := range r.Columns {
+				n = append(n, c.Name)
+			}
+			return n
+		}; !slices.Equal(names(got), names(raw)) {
+			t.Errorf("%s: columns %v, raw %v", tc.src, names(got), names(raw))
+		}
+		got.Release()
+		raw.Release()
+	}
 }

@@ -108,6 +108,13 @@ type TierBuilder interface {
 	Tiers() []string
 }
 
+// TierInfo is implemented by a store whose tiers can stand in for raw queries (tier selection).
+// TierInfo returns the time (Unix ns) before which the named tier holds every interval of the
+// raw data, and whether its quantiles are exact (equal to quantiles over the raw rows).
+type TierInfo interface {
+	TierInfo(tier string) (completeTo int64, exactQuantiles bool)
+}
+
 // Store is a complete backend.
 type Store interface {
 	Writer

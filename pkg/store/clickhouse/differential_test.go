@@ -102,6 +102,15 @@ func TestDifferentialWithEmbeddedStore(t *testing.T) {
 			case errCH != nil || errDuck != nil:
 				t.Fatalf("only one backend fails:\n clickhouse: %v\n duckdb:     %v\n%s", errCH, errDuck, src)
 			}
+			if stmt, err := hql.Parse(src); err == nil && stmt.From != nil {
+				if tab, ok := hql.DefaultCatalog().Table(stmt.From.Name); ok && tab.Tier {
+					// Tiers differ by design (docs/schema.md): ClickHouse aggregates rows as they
+					// arrive and estimates quantiles, the embedded store rolls up closed hours
+					// with exact quantiles. Each store's tests compare its tiers with its raw data.
+					t.Logf("tier query runs on both (%d and %d rows)", len(gotCH.rows), len(gotDuck.rows))
+					return
+				}
+			}
 			compared++
 			if len(gotCH.rows) != len(gotDuck.rows) {
 				t.Fatalf("clickhouse returned %d rows, duckdb %d\n%s", len(gotCH.rows), len(gotDuck.rows), src)

@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/heimsight/heimsight/pkg/rollup"
 	"github.com/heimsight/heimsight/pkg/store"
@@ -308,3 +309,13 @@ func TableSource(db string) store.TableSource { return tableSource(db, nil) }
 
 // Tiers implements store.TierBuilder: migrations 0013-0034 build every tier of pkg/rollup.
 func (s *Store) Tiers() []string { return tierNames() }
+
+// TierInfo implements store.TierInfo: the materialized views aggregate rows as they are
+// inserted, so a tier is complete up to now (for rows inserted since its migration); the span
+// quantiles are t-digest estimates, not exact.
+func (s *Store) TierInfo(tier string) (completeTo int64, exactQuantiles bool) {
+	if _, ok := tierSources[tier]; !ok {
+		return 0, false
+	}
+	return time.Now().UnixNano(), false
+}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heimsight/heimsight/pkg/retention"
@@ -256,6 +257,9 @@ func (t *tierSpec) emptySQL() string {
 type rollupState struct {
 	mu   sync.Mutex        // one run at a time
 	Done map[string]uint64 `json:"done"`
+	// complete is the cutoff of the last run that rolled up every closed unit (Unix ns; 0
+	// before the first since Open).
+	complete atomic.Int64
 }
 
 func (s *Store) rollupDir() string { return filepath.Join(s.opts.Dir, rollupDirName) }
@@ -434,7 +438,24 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 	if done > 0 {
 		s.opts.Logger.Debug("rolled up closed intervals", "units", done)
 	}
+	st.complete.Store(cutoff)
 	return done, nil
+}
+
+// TierInfo implements store.TierInfo: a tier holds every closed unit up to the cutoff of the
+// last complete run (rows still in memory then excepted: the delay is meant to be far longer
+// than the flush interval), and its quantiles are exact.
+func (s *Store) TierInfo(tier string) (completeTo int64, exactQuantiles bool) {
+	t, ok := lookupTierSpec(tier)
+	if !ok || s.rollup == nil {
+		return 0, false
+	}
+	unit := nsPerHour
+	if t.day {
+		unit = 24 * nsPerHour
+	}
+	c := s.rollup.complete.Load()
+	return c - c%unit, true
 }
 
 // rollupUnit writes the part of every tier of the job's table and unit kind.

@@ -1,0 +1,291 @@
+package query
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/heimsight/heimsight/pkg/hql"
+	"github.com/heimsight/heimsight/pkg/store"
+)
+
+// Tier selection: a query over raw spans that a span tier answers with the same result is
+// rewritten to read the tier (Response.Tier names it). The rules accept only what the tier
+// answers exactly, so the choice never changes a result:
+//
+//   - FROM spans; WHERE is $__timeFilter(timestamp), optionally AND-ed with =, != or IN on
+//     service or name (literals); no HAVING, no DISTINCT;
+//   - GROUP BY $__timeGroup(timestamp, D) or bucket(timestamp, D) with D a multiple of the tier's
+//     interval, plus optionally service and name;
+//   - select items are the group expressions and count(*), count_if(status_code = 'Error'),
+//     avg(duration_ns), and p50/p95/p99(duration_ns) when each output group is one tier row
+//     (D equal to the interval, grouped by service and name) and the store's tier quantiles are
+//     exact;
+//   - the time range is whole intervals (from a boundary to 1 ns before one: $__timeFilter
+//     includes both ends) and ends before the tier is complete (store.TierInfo: closed
+//     intervals only on the embedded store). Grafana's millisecond ranges do not qualify: the
+//     tier cannot leave out the rows of the range's last millisecond.
+//
+// The daily tier is preferred when it qualifies. ForceRaw(ctx) turns selection off for a
+// query; Engine.NoTierSelection for every query.
+
+type forceRawKey struct{}
+
+// ForceRaw returns a context under which queries read the table they name, never a tier chosen
+// for them.
+func ForceRaw(ctx context.Context) context.Context {
+	return context.WithValue(ctx, forceRawKey{}, true)
+}
+
+func forcedRaw(ctx context.Context) bool { v, _ := ctx.Value(forceRawKey{}).(bool); return v }
+
+type spanTier struct {
+	name     string
+	interval time.Duration
+}
+
+// spanTiers, coarsest first.
+var spanTiers = []spanTier{{"spans_1day_stats", 24 * time.Hour}, {"spans_1hour_stats", time.Hour}}
+
+// selectTier returns stmt rewritten for a tier and the tier's name, or nil when no tier answers
+// it exactly.
+func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Params) (*hql.Select, string) {
+	info, ok := st.(store.TierInfo)
+	if !ok || stmt == nil || stmt.From == nil || !strings.EqualFold(stmt.From.Name, "spans") ||
+		stmt.Having != nil || stmt.Distinct || stmt.Where == nil || p.From == 0 || p.To == 0 {
+		return nil, ""
+	}
+	for _, tier := range spanTiers {
+		if t, ok := cat.Table(tier.name); !ok || !t.Materialized {
+			continue
+		}
+		complete, exactQuantiles := info.TierInfo(tier.name)
+		iv := int64(tier.interval)
+		// $__timeFilter is inclusive on both ends: the range is whole intervals when it starts
+		// on a boundary and ends 1 ns before one.
+		if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete {
+			continue
+		}
+		if out := rewriteForSpanTier(stmt, tier, exactQuantiles); out != nil {
+			return out, tier.name
+		}
+	}
+	return nil, ""
+}
+
+func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *hql.Select {
+	if !spanTierWhere(stmt.Where) {
+		return nil
+	}
+	aliases := map[string]hql.Expr{}
+	for _, it := range stmt.Items {
+		if it.Alias != "" {
+			aliases[strings.ToLower(it.Alias)] = it.Expr
+		}
+	}
+	groups := map[string]bool{} // group expressions, printed
+	var bucketOK, bySvc, byName bool
+	var width time.Duration
+	for _, g := range stmt.GroupBy {
+		e := g
+		if id, ok := g.(*hql.Ident); ok {
+			if a, ok := aliases[strings.ToLower(id.Name)]; ok {
+				e = a
+			}
+		}
+		switch {
+		case isColumn(e, "service"):
+			bySvc = true
+		case isColumn(e, "name"):
+			byName = true
+		default:
+			d, ok := timeBucket(e)
+			if !ok || d <= 0 || d%tier.interval != 0 {
+				return nil
+			}
+			bucketOK, width = true, d
+		}
+		groups[e.String()] = true
+	}
+	if !bucketOK {
+		return nil
+	}
+	oneRowPerGroup := width == tier.interval && bySvc && byName
+	items := make([]*hql.SelectItem, len(stmt.Items))
+	for i, it := range stmt.Items {
+		var e hql.Expr
+		switch {
+		case groups[it.Expr.String()]:
+			e = renameName(it.Expr)
+		default:
+			e = spanTierAggregate(it.Expr, oneRowPerGroup && exactQuantiles)
+		}
+		if e == nil {
+			return nil
+		}
+		alias := it.Alias
+		if alias == "" {
+			// Keep the raw query's column name (the planner's default name).
+			if id, ok := it.Expr.(*hql.Ident); ok {
+				alias = id.Name
+			} else {
+				alias = it.Expr.String()
+			}
+		}
+		items[i] = &hql.SelectItem{At: it.At, Expr: e, Alias: alias}
+	}
+	out := *stmt
+	out.Items = items
+	out.From = &hql.TableRef{At: stmt.From.At, Name: tier.name}
+	out.Where = renameName(stmt.Where)
+	out.GroupBy = make([]hql.Expr, len(stmt.GroupBy))
+	for i, g := range stmt.GroupBy {
+		out.GroupBy[i] = renameName(g)
+	}
+	for _, o := range stmt.OrderBy {
+		// ORDER BY may name a raw column that the tier calls otherwise, or an aggregate.
+		if _, pos := o.Expr.(*hql.IntLit); pos {
+			continue
+		}
+		if id, ok := o.Expr.(*hql.Ident); !ok || (aliases[strings.ToLower(id.Name)] == nil && !groups[id.String()]) {
+			return nil
+		}
+	}
+	return &out
+}
+
+// spanTierWhere accepts $__timeFilter(timestamp) AND-ed with literal conditions on service and
+// name.
+func spanTierWhere(e hql.Expr) bool {
+	timeFilter := false
+	var walk func(e hql.Expr) bool
+	walk = func(e hql.Expr) bool {
+		switch n := e.(type) {
+		case *hql.Binary:
+			switch n.Op {
+			case "AND":
+				return walk(n.L) && walk(n.R)
+			case "=", "!=":
+				return (isColumn(n.L, "service") || isColumn(n.L, "name")) && isStringLit(n.R)
+			}
+		case *hql.In:
+			if !isColumn(n.X, "service") && !isColumn(n.X, "name") {
+				return false
+			}
+			for _, v := range n.List {
+				if !isStringLit(v) {
+					return false
+				}
+			}
+			return true
+		case *hql.Macro:
+			if n.Name == "$__timeFilter" && len(n.Args) == 1 && isColumn(n.Args[0], "timestamp") {
+				timeFilter = true
+				return true
+			}
+		}
+		return false
+	}
+	return walk(e) && timeFilter
+}
+
+// spanTierAggregate returns the tier expression equal to a raw aggregate, or nil.
+func spanTierAggregate(e hql.Expr, quantiles bool) hql.Expr {
+	c, ok := e.(*hql.Call)
+	if !ok || c.Distinct {
+		return nil
+	}
+	col := func(name string) hql.Expr { return &hql.Ident{At: c.At, Name: name} }
+	call := func(name string, args ...hql.Expr) hql.Expr { return &hql.Call{At: c.At, Name: name, Args: args} }
+	name := strings.ToLower(c.Name)
+	switch {
+	case name == "count" && len(c.Args) == 1:
+		if _, star := c.Args[0].(*hql.Star); star {
+			return call("sum", col("span_count"))
+		}
+	case name == "count_if" && len(c.Args) == 1:
+		if b, ok := c.Args[0].(*hql.Binary); ok && b.Op == "=" && isColumn(b.L, "status_code") {
+			if s, ok := b.R.(*hql.StringLit); ok && s.Value == "Error" {
+				return call("sum", col("error_count"))
+			}
+		}
+	case name == "avg" && len(c.Args) == 1 && isColumn(c.Args[0], "duration_ns"):
+		// The mean of the interval means weighted by their span counts.
+		return &hql.Binary{At: c.At, OpPos: c.At, Op: "/",
+			L: call("sum", &hql.Binary{At: c.At, OpPos: c.At, Op: "*", L: col("avg_duration_ns"), R: col("span_count")}),
+			R: call("sum", col("span_count"))}
+	case quantiles && len(c.Args) == 1 && isColumn(c.Args[0], "duration_ns"):
+		// One tier row per output group: its quantile is the group's.
+		switch name {
+		case "p50", "median":
+			return call("max", col("p50_duration_ns"))
+		case "p95":
+			return call("max", col("p95_duration_ns"))
+		case "p99":
+			return call("max", col("p99_duration_ns"))
+		}
+	}
+	return nil
+}
+
+// renameName rewrites references to spans.name into the tier's operation column.
+func renameName(e hql.Expr) hql.Expr {
+	switch n := e.(type) {
+	case *hql.Ident:
+		if strings.EqualFold(n.Name, "name") {
+			return &hql.Ident{At: n.At, Name: "operation"}
+		}
+	case *hql.Binary:
+		c := *n
+		c.L, c.R = renameName(n.L), renameName(n.R)
+		return &c
+	case *hql.In:
+		c := *n
+		c.X = renameName(n.X)
+		return &c
+	}
+	return e
+}
+
+func isColumn(e hql.Expr, name string) bool {
+	id, ok := e.(*hql.Ident)
+	return ok && strings.EqualFold(id.Name, name)
+}
+
+func isStringLit(e hql.Expr) bool { _, ok := e.(*hql.StringLit); return ok }
+
+// timeBucket recognises $__timeGroup(timestamp, D) and bucket(timestamp, D) with a constant D.
+func timeBucket(e hql.Expr) (time.Duration, bool) {
+	var args []hql.Expr
+	switch n := e.(type) {
+	case *hql.Macro:
+		if n.Name != "$__timeGroup" {
+			return 0, false
+		}
+		args = n.Args
+	case *hql.Call:
+		if !strings.EqualFold(n.Name, "bucket") {
+			return 0, false
+		}
+		args = n.Args
+	default:
+		return 0, false
+	}
+	if len(args) != 2 || !isColumn(args[0], "timestamp") {
+		return 0, false
+	}
+	switch d := args[1].(type) {
+	case *hql.DurationLit:
+		return d.Value, true
+	case *hql.StringLit:
+		if v, ok := strings.CutSuffix(d.Value, "d"); ok {
+			if dd, err := time.ParseDuration(v + "h"); err == nil {
+				return dd * 24, true
+			}
+			return 0, false
+		}
+		dd, err := time.ParseDuration(d.Value)
+		return dd, err == nil
+	}
+	return 0, false
+}
