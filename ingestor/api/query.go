@@ -46,6 +46,7 @@ type queryRequest struct {
 	To       json.RawMessage `json:"to"`
 	Interval string          `json:"interval"`
 	MaxRows  int             `json:"max_rows"`
+	Raw      bool            `json:"raw"`
 }
 
 func (a *API) query(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +110,11 @@ func (a *API) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.MaxLimit = req.MaxRows
-	resp, err := a.opts.Query.Run(r.Context(), req.Query, p)
+	ctx := r.Context()
+	if req.Raw {
+		ctx = query.ForceRaw(ctx)
+	}
+	resp, err := a.opts.Query.Run(ctx, req.Query, p)
 	if err != nil {
 		a.writeQueryError(w, r, err)
 		return
@@ -124,7 +129,7 @@ func (a *API) query(w http.ResponseWriter, r *http.Request) {
 		Columns: make([]client.Column, len(resp.Columns)),
 		Data:    make([][]any, len(resp.Columns)),
 		Stats: client.Stats{Rows: resp.Result.Rows, ElapsedMS: float64(resp.Elapsed.Microseconds()) / 1000,
-			Truncated: truncated},
+			Truncated: truncated, Tier: resp.Tier},
 	}
 	for i, c := range resp.Columns {
 		out.Columns[i] = client.Column{Name: c.Name, Type: c.Type.String()}
@@ -156,6 +161,9 @@ func writeArrow(w http.ResponseWriter, resp *query.Response, truncated bool) {
 	h.Set("X-Heimsight-Rows", strconv.FormatInt(resp.Result.Rows, 10))
 	h.Set("X-Heimsight-Elapsed-Ms", strconv.FormatFloat(float64(resp.Elapsed.Microseconds())/1000, 'f', 3, 64))
 	h.Set("X-Heimsight-Truncated", strconv.FormatBool(truncated))
+	if resp.Tier != "" {
+		h.Set("X-Heimsight-Tier", resp.Tier)
+	}
 	w.WriteHeader(http.StatusOK)
 	iw := ipc.NewWriter(w, ipc.WithSchema(resp.Result.Schema))
 	for _, rec := range resp.Result.Records {

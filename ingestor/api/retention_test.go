@@ -225,7 +225,8 @@ func TestRetentionDataAgeAndApply(t *testing.T) {
 		}
 		var resp client.DataAgeResponse
 		decodeJSON(t, rec, &resp)
-		if len(resp.Data) != 3 || resp.CheckedAt == "" {
+		// The three data types, then the ten aggregation tiers.
+		if len(resp.Data) != 13 || resp.Data[2].Tier != "" || resp.Data[3].Tier == "" || resp.CheckedAt == "" {
 			t.Fatalf("data age: %+v", resp)
 		}
 		for _, d := range resp.Data {

@@ -42,6 +42,9 @@ type QueryRequest struct {
 	Interval string `json:"interval,omitempty"`
 	// MaxRows bounds the rows returned (0: server default; never above the server maximum).
 	MaxRows int `json:"max_rows,omitempty"`
+	// Raw makes a query over a raw table read that table, never an aggregation tier the server
+	// would choose to answer it.
+	Raw bool `json:"raw,omitempty"`
 }
 
 // TimeArg renders a Unix-nanosecond timestamp for QueryRequest.From and To.
@@ -68,6 +71,9 @@ type Stats struct {
 	Rows      int64   `json:"rows"`
 	ElapsedMS float64 `json:"elapsed_ms"`
 	Truncated bool    `json:"truncated"`
+	// Tier names the aggregation tier that answered a query over a raw table; empty when the
+	// table the query names answered it.
+	Tier string `json:"tier,omitempty"`
 }
 
 // ListResponse is the body of the GET listings (/api/v1/logs, /api/v1/traces, /api/v1/metrics)
