@@ -28,10 +28,14 @@ import (
 //
 // A unit (an hour or a day of one raw table) is rolled up once it is closed: it ended at least
 // Options.RollupDelay ago. Every tier of the unit is recomputed from all of the unit's raw
-// parts and replaces the tier's part for that unit atomically (temporary file, fsync, rename,
-// fsync of the directory). So a tier part always equals the aggregation of the raw rows its
-// unit had on disk, and the quantiles of every tier, daily ones included, are exact
-// (quantile_cont over the raw durations of the hour or of the day, not a merge of digests).
+// parts: a day unit replaces its day's tier part, an hour unit replaces the rows of its hour
+// in its day's tier part (the part is rewritten; tier rows are few), atomically either way
+// (temporary file, fsync, rename, fsync of the directory). So a tier part always equals the
+// aggregation of the raw rows its units had on disk, and the quantiles of every tier, daily ones included, are exact
+// (quantile_cont over the raw durations of the hour or of the day, not a merge of digests), as
+// are the daily distinct trace counts. metrics_1day and logs_1day_counts merge the day's
+// hourly tier rows instead (sums, counts, mins and maxes combine exactly), which is what keeps
+// a day of raw metric points out of memory.
 //
 // Watermark and late data: generations only grow, and a part of generation g holds rows that
 // were written before any part of a higher generation was flushed. The state records, per raw
@@ -107,9 +111,46 @@ type tierSpec struct {
 	bucket string // interval start of a raw row, as TIMESTAMP
 	where  string
 	cols   []tierCol
+	// from, when set, is the hourly tier a day tier merges instead of reading raw parts: its
+	// aggregates combine exactly (sums, mins, maxes, counts), and a day of tier rows is far
+	// smaller than a day of raw rows.
+	from string
 }
 
-const histogramBuckets = `CASE WHEN "type" = 'histogram' THEN list_reduce(list("bucket_counts"), (a, b) -> [a[i] + b[i] for i in range(1, len(a) + 1)]) END`
+// histogramBuckets sums bucket counts element-wise. FILTER: a list of every gauge point's NULL
+// would be built and dropped otherwise.
+const histogramBuckets = `CASE WHEN "type" = 'histogram' THEN list_reduce(list("bucket_counts") FILTER (WHERE "bucket_counts" IS NOT NULL), (a, b) -> [a[i] + b[i] for i in range(1, len(a) + 1)]) END`
+
+// metricsDayFromHours merges a day of metrics_1hour rows into metrics_1day.
+func metricsDayFromHours() tierSpec {
+	return tierSpec{name: "metrics_1day", table: tableIndex(tableMetrics), day: true, bucket: bucketDay, from: "metrics_1hour",
+		cols: []tierCol{
+			tierKey("timestamp", "TIMESTAMP_NS", "bucket"),
+			tierKey("name", "VARCHAR", `"name"`),
+			tierKey("service", "VARCHAR", `"service"`),
+			tierKey("attributes", "MAP(VARCHAR, VARCHAR)", `"attributes"`),
+			tierKey("type", "VARCHAR", `"type"`),
+			tierAgg("count", "BIGINT", `sum("count")`),
+			tierAgg("sum", "DOUBLE", `sum("sum")`),
+			tierAgg("min", "DOUBLE", `min("min")`),
+			tierAgg("max", "DOUBLE", `max("max")`),
+			tierAgg("avg", "DOUBLE", `sum("sum") / NULLIF(sum("count"), 0)`),
+			tierAgg("bucket_counts", "BIGINT[]", histogramBuckets),
+			tierKey("explicit_bounds", "DOUBLE[]", `"explicit_bounds"`),
+		}}
+}
+
+// logsDayFromHours merges a day of logs_1hour_counts rows into logs_1day_counts.
+func logsDayFromHours() tierSpec {
+	return tierSpec{name: "logs_1day_counts", table: tableIndex(tableLogs), day: true, bucket: bucketDay, from: "logs_1hour_counts",
+		cols: []tierCol{
+			tierKey("timestamp", "TIMESTAMP_NS", "bucket"),
+			tierKey("level", "VARCHAR", `"level"`),
+			tierKey("service", "VARCHAR", `"service"`),
+			tierKey("pattern", "VARCHAR", `"pattern"`),
+			tierAgg("count", "BIGINT", `sum("count")`),
+		}}
+}
 
 func metricsTier(name, bucket string, day bool) tierSpec {
 	val := func(hist string) string {
@@ -193,9 +234,9 @@ var tierSpecs = []tierSpec{
 	metricsTier("metrics_1min", bucketMinute, false),
 	metricsTier("metrics_5min", bucket5Minute, false),
 	metricsTier("metrics_1hour", bucketHour, false),
-	metricsTier("metrics_1day", bucketDay, true),
+	metricsDayFromHours(),
 	logsTier("logs_1hour_counts", bucketHour, false),
-	logsTier("logs_1day_counts", bucketDay, true),
+	logsDayFromHours(),
 	spansTier("spans_1hour_stats", bucketHour, false),
 	spansTier("spans_1day_stats", bucketDay, true),
 	tracesTier("traces_1hour_stats", bucketHour, false),
@@ -405,9 +446,14 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 			delete(st.Done, k)
 		}
 	}
+	// By end, hours before the day that ends with them: a day merged from an hourly tier
+	// must see all of that day's hours.
 	sort.Slice(jobs, func(a, b int) bool {
-		if jobs[a].unit.start() != jobs[b].unit.start() {
-			return jobs[a].unit.start() < jobs[b].unit.start()
+		if ea, eb := jobs[a].unit.end(), jobs[b].unit.end(); ea != eb {
+			return ea < eb
+		}
+		if jobs[a].unit.day != jobs[b].unit.day {
+			return !jobs[a].unit.day
 		}
 		return jobs[a].table < jobs[b].table
 	})
@@ -484,6 +530,13 @@ func (s *Store) rollupUnit(ctx context.Context, j *rollupJob) error {
 		}
 		tmp := path + ".tmp"
 		sel := t.selectSQL(src)
+		if t.from != "" {
+			hours := filepath.Join(s.rollupDir(), t.from, day.name()+".parquet")
+			if _, err := os.Stat(hours); err != nil {
+				continue // no hour of this day has rows
+			}
+			sel = t.selectSQL("read_parquet(" + quoteString(hours) + ")")
+		}
 		if _, err := os.Stat(path); err == nil && !j.unit.day {
 			// The unit bounds are computed here, not user input.
 			sel = "SELECT * FROM read_parquet(" + quoteString(path) + ") WHERE \"timestamp\" < make_timestamp_ns(" +
