@@ -59,11 +59,11 @@ func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Para
 		if t, ok := cat.Table(tier.name); !ok || !t.Materialized {
 			continue
 		}
-		complete, exactQuantiles := info.TierInfo(tier.name)
+		since, complete, exactQuantiles := info.TierInfo(tier.name)
 		iv := int64(tier.interval)
 		// $__timeFilter is inclusive on both ends: the range is whole intervals when it starts
 		// on a boundary and ends 1 ns before one.
-		if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete {
+		if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete || p.From < since {
 			continue
 		}
 		if out := rewriteForSpanTier(stmt, tier, exactQuantiles); out != nil {

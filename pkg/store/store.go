@@ -109,10 +109,11 @@ type TierBuilder interface {
 }
 
 // TierInfo is implemented by a store whose tiers can stand in for raw queries (tier selection).
-// TierInfo returns the time (Unix ns) before which the named tier holds every interval of the
-// raw data, and whether its quantiles are exact (equal to quantiles over the raw rows).
+// TierInfo returns the time range [completeFrom, completeTo) (Unix ns) in which the named tier
+// holds every interval of the raw data, and whether its quantiles are exact (equal to
+// quantiles over the raw rows).
 type TierInfo interface {
-	TierInfo(tier string) (completeTo int64, exactQuantiles bool)
+	TierInfo(tier string) (completeFrom, completeTo int64, exactQuantiles bool)
 }
 
 // Store is a complete backend.

@@ -1,8 +1,11 @@
 package clickhouse
 
 import (
+	"context"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heimsight/heimsight/pkg/rollup"
@@ -311,11 +314,44 @@ func TableSource(db string) store.TableSource { return tableSource(db, nil) }
 func (s *Store) Tiers() []string { return tierNames() }
 
 // TierInfo implements store.TierInfo: the materialized views aggregate rows as they are
-// inserted, so a tier is complete up to now (for rows inserted since its migration); the span
-// quantiles are t-digest estimates, not exact.
-func (s *Store) TierInfo(tier string) (completeTo int64, exactQuantiles bool) {
+// inserted, so a tier is complete up to now, from the first day after the tier migrations
+// were applied (rows inserted before are not in the tiers); the span quantiles are t-digest
+// estimates, not exact.
+func (s *Store) TierInfo(tier string) (completeFrom, completeTo int64, exactQuantiles bool) {
 	if _, ok := tierSources[tier]; !ok {
-		return 0, false
+		return 0, 0, false
 	}
-	return time.Now().UnixNano(), false
+	since, err := s.tiersSince()
+	if err != nil {
+		s.opts.Logger.Warn("cannot tell since when the tiers are complete; queries read raw tables", "err", err)
+		return 0, 0, false
+	}
+	const day = int64(24 * time.Hour)
+	return (since/day + 1) * day, time.Now().UnixNano(), false
+}
+
+// tierViewsSince remembers, per store, when its last tier migration was applied: it does not
+// change while the process runs.
+var tierViewsSince sync.Map // *Store -> int64 (Unix ns)
+
+func (s *Store) tiersSince() (int64, error) {
+	if v, ok := tierViewsSince.Load(s); ok {
+		return v.(int64), nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := s.ddl.QueryStrings(ctx, "SELECT toString(toUnixTimestamp64Nano(max(applied_at))) FROM "+QuoteIdent(s.opts.Database)+
+		".`heimsight_schema_migrations` FINAL WHERE version BETWEEN 13 AND 34")
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) != 1 || len(rows[0]) != 1 {
+		return 0, fmt.Errorf("cannot read the tier migrations: got %v", rows)
+	}
+	v, err := strconv.ParseInt(rows[0][0], 10, 64)
+	if err != nil || v == 0 {
+		return 0, fmt.Errorf("cannot read the tier migrations: applied at %q", rows[0][0])
+	}
+	tierViewsSince.Store(s, v)
+	return v, nil
 }

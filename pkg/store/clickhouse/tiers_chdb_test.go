@@ -169,6 +169,33 @@ func TestTiersEqualRawAggregation(t *testing.T) {
 	}
 }
 
+// Rows inserted before the tier views existed are not in the tiers: tier selection starts the
+// day after the migrations, and never answers percentiles (t-digest estimates).
+func TestTierInfoChDB(t *testing.T) {
+	e, _ := newEngine(t)
+	s := openChDBStore(t, e, "heimsight_tierinfo")
+	defer s.Close()
+	from, to, exact := s.TierInfo("spans_1hour_stats")
+	tomorrow := time.Now().UTC().Truncate(24 * time.Hour).Add(24 * time.Hour).UnixNano()
+	if from != tomorrow || to < time.Now().Add(-time.Minute).UnixNano() || exact {
+		t.Errorf("TierInfo: [%d, %d) exact %v, want from %d (the day after the migrations)", from, to, exact, tomorrow)
+	}
+	if _, _, exact := s.TierInfo("nope"); exact {
+		t.Error("unknown tier reported")
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-48 * time.Hour)
+	resp, err := (&query.Engine{Store: s}).Run(context.Background(),
+		"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t",
+		hql.Params{From: day.UnixNano(), To: day.Add(24*time.Hour).UnixNano() - 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Release()
+	if resp.Tier != "" {
+		t.Errorf("a range before the tiers existed was answered by %s", resp.Tier)
+	}
+}
+
 // designExampleQueries are the tier queries of the original design, verbatim.
 var designExampleQueries = []string{
 	"SELECT timestamp, avg FROM metrics_1hour WHERE name = 'cpu_usage' LIMIT 100",

@@ -491,17 +491,17 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 // TierInfo implements store.TierInfo: a tier holds every closed unit up to the cutoff of the
 // last complete run (rows still in memory then excepted: the delay is meant to be far longer
 // than the flush interval), and its quantiles are exact.
-func (s *Store) TierInfo(tier string) (completeTo int64, exactQuantiles bool) {
+func (s *Store) TierInfo(tier string) (completeFrom, completeTo int64, exactQuantiles bool) {
 	t, ok := lookupTierSpec(tier)
 	if !ok || s.rollup == nil {
-		return 0, false
+		return 0, 0, false
 	}
 	unit := nsPerHour
 	if t.day {
 		unit = 24 * nsPerHour
 	}
 	c := s.rollup.complete.Load()
-	return c - c%unit, true
+	return 0, c - c%unit, true
 }
 
 // rollupUnit writes the part of every tier of the job's table and unit kind.
