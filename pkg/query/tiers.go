@@ -9,10 +9,14 @@ import (
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
-// Tier selection: a query over raw spans that a span tier answers with the same result is
-// rewritten to read the tier (Response.Tier names it). The rules accept only what the tier
-// answers exactly, so the choice never changes a result:
+// Tier selection: a query over raw spans or metrics that a tier answers with the same result
+// is rewritten to read the tier (Response.Tier names it). The rules accept only what the tier
+// answers exactly, so the choice changes no result (floating-point sums may differ in their
+// last bits, being added in another order):
 //
+//   - FROM metrics: WHERE restricts type to gauge and/or sum, with the conditions below on
+//     name, service, type or attributes['k']; GROUP BY a time bucket and those; count, sum,
+//     min, max and avg of value. metrics_1day, _1hour, _5min, _1min, coarsest first.
 //   - FROM spans; WHERE is $__timeFilter(timestamp), optionally AND-ed with =, != or IN on
 //     service or name (literals); no HAVING, no DISTINCT;
 //   - GROUP BY $__timeGroup(timestamp, D) or bucket(timestamp, D) with D a multiple of the tier's
@@ -26,7 +30,7 @@ import (
 //     intervals only on the embedded store). Grafana's millisecond ranges do not qualify: the
 //     tier cannot leave out the rows of the range's last millisecond.
 //
-// The daily tier is preferred when it qualifies. ForceRaw(ctx) turns selection off for a
+// The coarsest tier that qualifies is chosen. ForceRaw(ctx) turns selection off for a
 // query; Engine.NoTierSelection for every query.
 
 type forceRawKey struct{}
@@ -39,42 +43,80 @@ func ForceRaw(ctx context.Context) context.Context {
 
 func forcedRaw(ctx context.Context) bool { v, _ := ctx.Value(forceRawKey{}).(bool); return v }
 
-type spanTier struct {
+type tierChoice struct {
 	name     string
 	interval time.Duration
 }
 
-// spanTiers, coarsest first.
-var spanTiers = []spanTier{{"spans_1day_stats", 24 * time.Hour}, {"spans_1hour_stats", time.Hour}}
+// tierRule is how queries over one raw table map onto its tiers.
+type tierRule struct {
+	table string
+	tiers []tierChoice // coarsest first
+	// dims are the raw columns a query may filter and group by (and attributes['k'] when
+	// attrs); rename maps raw column names to the tier's.
+	dims   []string
+	attrs  bool
+	rename map[string]string
+	// agg returns the tier expression of a raw aggregate (nil: not answerable); oneRow says
+	// each output group is one tier row.
+	agg func(c *hql.Call, oneRow, exactQuantiles bool) hql.Expr
+	// requires, when set, must hold of the raw WHERE.
+	requires func(where hql.Expr) bool
+	// oneRow tells, from the grouped dimensions, whether each group is one tier row.
+	oneRow func(grouped map[string]bool) bool
+}
+
+var tierRules = []tierRule{
+	{table: "spans",
+		tiers:  []tierChoice{{"spans_1day_stats", 24 * time.Hour}, {"spans_1hour_stats", time.Hour}},
+		dims:   []string{"service", "name"},
+		rename: map[string]string{"name": "operation"},
+		agg:    spanTierAggregate,
+		oneRow: func(g map[string]bool) bool { return g["service"] && g["name"] }},
+	{table: "metrics",
+		tiers: []tierChoice{{"metrics_1day", 24 * time.Hour}, {"metrics_1hour", time.Hour},
+			{"metrics_5min", 5 * time.Minute}, {"metrics_1min", time.Minute}},
+		dims: []string{"name", "service", "type"}, attrs: true,
+		agg: metricsTierAggregate,
+		// Only gauges and sums: the tier's histogram rows hold histogram sums, and a raw group
+		// of other types has rows (NULL aggregates of value) where the tier has none.
+		requires: onlyGaugesAndSums,
+		oneRow:   func(map[string]bool) bool { return false }},
+}
 
 // selectTier returns stmt rewritten for a tier and the tier's name, or nil when no tier answers
 // it exactly.
 func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Params) (*hql.Select, string) {
 	info, ok := st.(store.TierInfo)
-	if !ok || stmt == nil || stmt.From == nil || !strings.EqualFold(stmt.From.Name, "spans") ||
-		stmt.Having != nil || stmt.Distinct || stmt.Where == nil || p.From == 0 || p.To == 0 {
+	if !ok || stmt == nil || stmt.From == nil || stmt.Having != nil || stmt.Distinct || stmt.Where == nil || p.From == 0 || p.To == 0 {
 		return nil, ""
 	}
-	for _, tier := range spanTiers {
-		if t, ok := cat.Table(tier.name); !ok || !t.Materialized {
+	for i := range tierRules {
+		rule := &tierRules[i]
+		if !strings.EqualFold(stmt.From.Name, rule.table) {
 			continue
 		}
-		since, complete, exactQuantiles := info.TierInfo(tier.name)
-		iv := int64(tier.interval)
-		// $__timeFilter is inclusive on both ends: the range is whole intervals when it starts
-		// on a boundary and ends 1 ns before one.
-		if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete || p.From < since {
-			continue
-		}
-		if out := rewriteForSpanTier(stmt, tier, exactQuantiles); out != nil {
-			return out, tier.name
+		for _, tier := range rule.tiers {
+			if t, ok := cat.Table(tier.name); !ok || !t.Materialized {
+				continue
+			}
+			since, complete, exactQuantiles := info.TierInfo(tier.name)
+			iv := int64(tier.interval)
+			// $__timeFilter is inclusive on both ends: the range is whole intervals when it
+			// starts on a boundary and ends 1 ns before one.
+			if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete || p.From < since {
+				continue
+			}
+			if out := rewriteForTier(stmt, rule, tier, exactQuantiles); out != nil {
+				return out, tier.name
+			}
 		}
 	}
 	return nil, ""
 }
 
-func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *hql.Select {
-	if !spanTierWhere(stmt.Where) {
+func rewriteForTier(stmt *hql.Select, rule *tierRule, tier tierChoice, exactQuantiles bool) *hql.Select {
+	if !tierWhere(stmt.Where, rule) || (rule.requires != nil && !rule.requires(stmt.Where)) {
 		return nil
 	}
 	aliases := map[string]hql.Expr{}
@@ -83,8 +125,9 @@ func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *h
 			aliases[strings.ToLower(it.Alias)] = it.Expr
 		}
 	}
-	groups := map[string]bool{} // group expressions, printed
-	var bucketOK, bySvc, byName bool
+	groups := map[string]bool{}  // group expressions, printed
+	grouped := map[string]bool{} // grouped dimensions
+	var bucketOK bool
 	var width time.Duration
 	for _, g := range stmt.GroupBy {
 		e := g
@@ -94,10 +137,8 @@ func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *h
 			}
 		}
 		switch {
-		case isColumn(e, "service"):
-			bySvc = true
-		case isColumn(e, "name"):
-			byName = true
+		case isDim(e, rule):
+			grouped[dimName(e)] = true
 		default:
 			d, ok := timeBucket(e)
 			if !ok || d <= 0 || d%tier.interval != 0 {
@@ -110,15 +151,17 @@ func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *h
 	if !bucketOK {
 		return nil
 	}
-	oneRowPerGroup := width == tier.interval && bySvc && byName
+	oneRowPerGroup := width == tier.interval && rule.oneRow(grouped)
 	items := make([]*hql.SelectItem, len(stmt.Items))
 	for i, it := range stmt.Items {
 		var e hql.Expr
 		switch {
 		case groups[it.Expr.String()]:
-			e = renameName(it.Expr)
+			e = renameCols(it.Expr, rule.rename)
 		default:
-			e = spanTierAggregate(it.Expr, oneRowPerGroup && exactQuantiles)
+			if c, ok := it.Expr.(*hql.Call); ok && !c.Distinct {
+				e = rule.agg(c, oneRowPerGroup, exactQuantiles)
+			}
 		}
 		if e == nil {
 			return nil
@@ -137,10 +180,10 @@ func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *h
 	out := *stmt
 	out.Items = items
 	out.From = &hql.TableRef{At: stmt.From.At, Name: tier.name}
-	out.Where = renameName(stmt.Where)
+	out.Where = renameCols(stmt.Where, rule.rename)
 	out.GroupBy = make([]hql.Expr, len(stmt.GroupBy))
 	for i, g := range stmt.GroupBy {
-		out.GroupBy[i] = renameName(g)
+		out.GroupBy[i] = renameCols(g, rule.rename)
 	}
 	for _, o := range stmt.OrderBy {
 		// ORDER BY may name a raw column that the tier calls otherwise, or an aggregate.
@@ -154,9 +197,9 @@ func rewriteForSpanTier(stmt *hql.Select, tier spanTier, exactQuantiles bool) *h
 	return &out
 }
 
-// spanTierWhere accepts $__timeFilter(timestamp) AND-ed with literal conditions on service and
-// name.
-func spanTierWhere(e hql.Expr) bool {
+// tierWhere accepts $__timeFilter(timestamp) AND-ed with literal conditions on the rule's
+// dimensions.
+func tierWhere(e hql.Expr, rule *tierRule) bool {
 	timeFilter := false
 	var walk func(e hql.Expr) bool
 	walk = func(e hql.Expr) bool {
@@ -166,10 +209,10 @@ func spanTierWhere(e hql.Expr) bool {
 			case "AND":
 				return walk(n.L) && walk(n.R)
 			case "=", "!=":
-				return (isColumn(n.L, "service") || isColumn(n.L, "name")) && isStringLit(n.R)
+				return isDim(n.L, rule) && isStringLit(n.R)
 			}
 		case *hql.In:
-			if !isColumn(n.X, "service") && !isColumn(n.X, "name") {
+			if !isDim(n.X, rule) {
 				return false
 			}
 			for _, v := range n.List {
@@ -189,12 +232,57 @@ func spanTierWhere(e hql.Expr) bool {
 	return walk(e) && timeFilter
 }
 
-// spanTierAggregate returns the tier expression equal to a raw aggregate, or nil.
-func spanTierAggregate(e hql.Expr, quantiles bool) hql.Expr {
-	c, ok := e.(*hql.Call)
-	if !ok || c.Distinct {
-		return nil
+// onlyGaugesAndSums reports whether a conjunct of where restricts type to gauge and sum.
+func onlyGaugesAndSums(where hql.Expr) bool {
+	ok := func(v hql.Expr) bool {
+		s, isLit := v.(*hql.StringLit)
+		return isLit && (s.Value == "gauge" || s.Value == "sum")
 	}
+	switch n := where.(type) {
+	case *hql.Binary:
+		switch n.Op {
+		case "AND":
+			return onlyGaugesAndSums(n.L) || onlyGaugesAndSums(n.R)
+		case "=":
+			return isColumn(n.L, "type") && ok(n.R)
+		}
+	case *hql.In:
+		if n.Not || !isColumn(n.X, "type") {
+			return false
+		}
+		for _, v := range n.List {
+			if !ok(v) {
+				return false
+			}
+		}
+		return len(n.List) > 0
+	}
+	return false
+}
+
+// isDim reports whether e is one of the rule's dimensions.
+func isDim(e hql.Expr, rule *tierRule) bool {
+	if a, ok := e.(*hql.AttrRef); ok {
+		return rule.attrs && strings.EqualFold(a.Map, "attributes")
+	}
+	for _, d := range rule.dims {
+		if isColumn(e, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func dimName(e hql.Expr) string {
+	if id, ok := e.(*hql.Ident); ok {
+		return strings.ToLower(id.Name)
+	}
+	return e.String()
+}
+
+// spanTierAggregate returns the span tier expression equal to a raw aggregate, or nil.
+func spanTierAggregate(c *hql.Call, oneRow, exactQuantiles bool) hql.Expr {
+	quantiles := oneRow && exactQuantiles
 	col := func(name string) hql.Expr { return &hql.Ident{At: c.At, Name: name} }
 	call := func(name string, args ...hql.Expr) hql.Expr { return &hql.Call{At: c.At, Name: name, Args: args} }
 	name := strings.ToLower(c.Name)
@@ -228,23 +316,46 @@ func spanTierAggregate(e hql.Expr, quantiles bool) hql.Expr {
 	return nil
 }
 
-// renameName rewrites references to spans.name into the tier's operation column.
-func renameName(e hql.Expr) hql.Expr {
+// renameCols rewrites references to raw columns that the tier names otherwise.
+func renameCols(e hql.Expr, rename map[string]string) hql.Expr {
 	switch n := e.(type) {
 	case *hql.Ident:
-		if strings.EqualFold(n.Name, "name") {
-			return &hql.Ident{At: n.At, Name: "operation"}
+		if to, ok := rename[strings.ToLower(n.Name)]; ok {
+			return &hql.Ident{At: n.At, Name: to}
 		}
 	case *hql.Binary:
 		c := *n
-		c.L, c.R = renameName(n.L), renameName(n.R)
+		c.L, c.R = renameCols(n.L, rename), renameCols(n.R, rename)
 		return &c
 	case *hql.In:
 		c := *n
-		c.X = renameName(n.X)
+		c.X = renameCols(n.X, rename)
 		return &c
 	}
 	return e
+}
+
+// metricsTierAggregate returns the metric tier expression equal to a raw aggregate of value
+// over gauges and sums, or nil.
+func metricsTierAggregate(c *hql.Call, _, _ bool) hql.Expr {
+	if len(c.Args) != 1 || !isColumn(c.Args[0], "value") {
+		return nil
+	}
+	col := func(name string) hql.Expr { return &hql.Ident{At: c.At, Name: name} }
+	call := func(name string, args ...hql.Expr) hql.Expr { return &hql.Call{At: c.At, Name: name, Args: args} }
+	switch strings.ToLower(c.Name) {
+	case "count":
+		return call("sum", col("count"))
+	case "sum":
+		return call("sum", col("sum"))
+	case "min":
+		return call("min", col("min"))
+	case "max":
+		return call("max", col("max"))
+	case "avg":
+		return &hql.Binary{At: c.At, OpPos: c.At, Op: "/", L: call("sum", col("sum")), R: call("sum", col("count"))}
+	}
+	return nil
 }
 
 func isColumn(e hql.Expr, name string) bool {

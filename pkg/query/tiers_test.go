@@ -91,6 +91,10 @@ func cellsOf(r *query.Response) []string {
 		for i := 0; i < int(rec.NumRows()); i++ {
 			var cells []string
 			for _, col := range rec.Columns() {
+				if col.IsNull(i) {
+					cells = append(cells, "NULL")
+					continue
+				}
 				switch c := col.(type) {
 				case *array.Float64:
 					cells = append(cells, strconv.FormatFloat(c.Value(i), 'g', 10, 64))
@@ -179,6 +183,63 @@ func TestTierSelection(t *testing.T) {
 			return n
 		}; !slices.Equal(names(got), names(raw)) {
 			t.Errorf("%s: columns %v, raw %v", tc.src, names(got), names(raw))
+		}
+		got.Release()
+		raw.Release()
+	}
+}
+
+func TestTierSelectionMetrics(t *testing.T) {
+	s := openStore(t)
+	ctx := context.Background()
+	day := time.Now().UTC().Truncate(24 * time.Hour).Add(-72 * time.Hour)
+	b := &model.Batch{}
+	for i := range 2000 {
+		ts := day.Add(time.Duration(i) * 90 * time.Second).UnixNano()
+		res := &model.Resource{Attributes: model.Attributes{model.StringKV("service.name", []string{"checkout", "cart"}[i%2])}}
+		attrs := model.Attributes{model.StringKV("cpu", strconv.Itoa(i%4))}
+		b.Metrics = append(b.Metrics,
+			model.MetricPoint{Name: "cpu_usage", Type: model.MetricGauge, Timestamp: ts, Value: float64((i*7919)%1000) / 8, Attributes: attrs, Resource: res, Scope: &model.Scope{}},
+			model.MetricPoint{Name: "latency", Type: model.MetricHistogram, Timestamp: ts, Count: 3, Sum: 7.5, HasSum: true,
+				BucketCounts: []uint64{1, 2}, ExplicitBounds: []float64{5}, Attributes: attrs, Resource: res, Scope: &model.Scope{}})
+	}
+	if err := s.Write(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Rollup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng := &query.Engine{Store: s}
+	p := hql.Params{From: day.UnixNano(), To: day.Add(48*time.Hour).UnixNano() - 1}
+	for _, tc := range []struct{ src, tier string }{
+		{"SELECT $__timeGroup(timestamp, '5m') AS t, service, attributes['cpu'] AS cpu, avg(value) AS a, min(value), max(value), sum(value), count(value) " +
+			"FROM metrics WHERE $__timeFilter(timestamp) AND name = 'cpu_usage' AND type = 'gauge' GROUP BY t, service, cpu ORDER BY t, service, cpu", "metrics_5min"},
+		{"SELECT $__timeGroup(timestamp, '3h') AS t, name, avg(value) AS a FROM metrics WHERE $__timeFilter(timestamp) AND type IN ('gauge', 'sum') GROUP BY t, name ORDER BY t, name", "metrics_1hour"},
+		{"SELECT $__timeGroup(timestamp, '1d') AS t, max(value) AS m FROM metrics WHERE $__timeFilter(timestamp) AND type = 'gauge' GROUP BY t ORDER BY t", "metrics_1day"},
+		// Without a type restriction the raw query has histogram groups (NULL values).
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, name, avg(value) AS a FROM metrics WHERE $__timeFilter(timestamp) GROUP BY t, name ORDER BY t, name", ""},
+		// Resource attributes are not in the tiers.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, avg(value) AS a FROM metrics WHERE $__timeFilter(timestamp) AND type = 'gauge' AND resource['service.name'] = 'cart' GROUP BY t ORDER BY t", ""},
+		// A 90 s bucket is not whole minutes.
+		{"SELECT $__timeGroup(timestamp, '90s') AS t, avg(value) AS a FROM metrics WHERE $__timeFilter(timestamp) AND type = 'gauge' GROUP BY t ORDER BY t", ""},
+	} {
+		got, err := eng.Run(ctx, tc.src, p)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.src, err)
+		}
+		raw, err := eng.Run(query.ForceRaw(ctx), tc.src, p)
+		if err != nil {
+			t.Fatalf("%s (raw): %v", tc.src, err)
+		}
+		if got.Tier != tc.tier {
+			t.Errorf("%s: answered by %q, want %q", tc.src, got.Tier, tc.tier)
+		}
+		if a, r := cellsOf(got), cellsOf(raw); len(r) == 0 || !slices.Equal(a, r) {
+			t.Errorf("%s: tier and raw results differ (%d vs %d rows)\ntier:\n  %s\nraw:\n  %s", tc.src, len(a), len(r),
+				strings.Join(a[:min(len(a), 5)], "\n  "), strings.Join(r[:min(len(r), 5)], "\n  "))
 		}
 		got.Release()
 		raw.Release()
