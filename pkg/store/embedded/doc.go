@@ -10,6 +10,8 @@
 //	checkpoint                                              highest generation whose parts are all on disk
 //	<table>/date=YYYY-MM-DD/hour=HH/g-<gen>.parquet         flushed part of one generation (lz4)
 //	<table>/date=YYYY-MM-DD/hour=HH/c-<low>-<high>.parquet  compaction of generations low..high (zstd)
+//	rollup/<tier>/YYYY-MM-DD.parquet                        aggregation tier rows of one day (rollup.go)
+//	rollup/state.json                                       generations rolled up per table and hour/day
 //
 // Write path: a request is encoded into one WAL record ([len][crc32c][payload], see codec.go)
 // and, under one lock, appended to the current generation's Arrow builders (one per table and
