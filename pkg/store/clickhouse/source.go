@@ -323,7 +323,7 @@ func (s *Store) TierInfo(tier string) (completeFrom, completeTo int64, exactQuan
 	}
 	since, err := s.tiersSince()
 	if err != nil {
-		s.opts.Logger.Warn("cannot tell since when the tiers are complete; queries read raw tables", "err", err)
+		s.opts.logger().Warn("cannot tell since when the tiers are complete; queries read raw tables", "err", err)
 		return 0, 0, false
 	}
 	const day = int64(24 * time.Hour)
