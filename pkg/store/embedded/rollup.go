@@ -306,6 +306,16 @@ type rollupState struct {
 func (s *Store) rollupDir() string { return filepath.Join(s.opts.Dir, rollupDirName) }
 
 func (s *Store) loadRollupState() (*rollupState, error) {
+	// Temporary files of a rollup that a crash interrupted: the state does not record their
+	// units, which the next run recomputes.
+	tmps, _ := filepath.Glob(filepath.Join(s.rollupDir(), "*", "*.tmp"))
+	more, _ := filepath.Glob(filepath.Join(s.rollupDir(), "*.tmp"))
+	for _, tmp := range append(tmps, more...) {
+		s.opts.Logger.Info("removing temporary file of an interrupted rollup", "path", tmp)
+		if err := os.Remove(tmp); err != nil {
+			return nil, fmt.Errorf("cannot remove temporary rollup file: %w", err)
+		}
+	}
 	st := &rollupState{Done: map[string]uint64{}}
 	b, err := os.ReadFile(filepath.Join(s.rollupDir(), "state.json"))
 	if errors.Is(err, os.ErrNotExist) {

@@ -4,6 +4,9 @@ package embedded
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,7 +265,15 @@ func TestRollupTiersEqualRaw(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A rollup interrupted by a crash left a temporary file: Open removes it.
+	tmp := filepath.Join(dir, rollupDirName, "spans_1hour_stats", "2026-11-20.parquet.tmp")
+	if err := os.WriteFile(tmp, []byte("torn"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	s = rollupTestStore(t, dir, now)
+	if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("temporary rollup file left after Open: %v", err)
+	}
 	defer s.Close()
 	if n, err := s.Rollup(ctx); err != nil || n != 3*2 {
 		t.Fatalf("after restart: rolled up %d units (%v), want 6", n, err)
