@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
 	"github.com/heimsight/heimsight/pkg/hql"
 )
 
@@ -353,6 +355,14 @@ const retentionPath = "/api/v1/config/retention"
 // handleRetention proxies GET and PUT to the ingestor with the datasource's token, so the config
 // page can edit retention without the browser ever holding the token.
 func (d *Datasource) handleRetention(w http.ResponseWriter, r *http.Request) {
+	// Grafana lets every user who may query a datasource call its resources, while shortening a
+	// retention policy deletes data: only an organization Admin may change it.
+	if r.Method != http.MethodGet {
+		if u := backend.UserFromContext(r.Context()); u == nil || u.Role != "Admin" {
+			writeResourceError(w, http.StatusForbidden, "forbidden", "changing retention needs the Grafana Admin role")
+			return
+		}
+	}
 	var body io.Reader
 	ct := ""
 	if r.Method == http.MethodPut {

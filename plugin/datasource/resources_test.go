@@ -29,9 +29,15 @@ func (c *captureSender) Send(r *backend.CallResourceResponse) error {
 
 func callResource(t *testing.T, d *Datasource, method, path string, body string) (int, string) {
 	t.Helper()
+	return callResourceAs(t, d, &backend.User{Login: "admin", Role: "Admin"}, method, path, body)
+}
+
+// callResourceAs calls a resource as Grafana does for the given signed-in user.
+func callResourceAs(t *testing.T, d *Datasource, user *backend.User, method, path string, body string) (int, string) {
+	t.Helper()
 	var s captureSender
 	err := d.CallResource(context.Background(), &backend.CallResourceRequest{Method: method, Path: strings.SplitN(path, "?", 2)[0],
-		URL: path, Body: []byte(body)}, &s)
+		URL: path, Body: []byte(body), PluginContext: backend.PluginContext{User: user}}, &s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,5 +133,24 @@ func TestRetentionProxy(t *testing.T) {
 	}
 	if code, body := callResource(t, d, "PUT", "retention", `not json`); code != 400 {
 		t.Errorf("PUT not JSON: %d %s", code, body)
+	}
+
+	// Any user who may query may call resources; only an Admin may change retention, and a
+	// refused change never reaches the ingestor.
+	got = nil
+	for _, u := range []*backend.User{nil, {Login: "v", Role: "Viewer"}, {Login: "e", Role: "Editor"}} {
+		for _, path := range []string{"retention", "retention/policy"} {
+			if code, body := callResourceAs(t, d, u, "PUT", path, `{"logs":{"data_type":"logs","ttl_days":1}}`); code != 403 || !strings.Contains(body, "Admin") {
+				t.Errorf("PUT %s as %+v: %d %s, want 403", path, u, code, body)
+			}
+		}
+		if code, _ := callResourceAs(t, d, u, "GET", "retention", ""); code != 200 {
+			t.Errorf("GET retention as %+v: %d, want 200", u, code)
+		}
+	}
+	for _, g := range got {
+		if strings.HasPrefix(g, "PUT") {
+			t.Errorf("a refused change reached the ingestor: %s", g)
+		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/protobuf/proto"
 )
 
 var record = flag.Bool("record", false, "save the ingestor's answers to plugin/datasource/testdata/recorded.json")
@@ -521,6 +522,7 @@ func TestPluginEndToEnd(t *testing.T) {
 	pc := launchPlugin(t, pluginBin)
 	e := &env{t: t, pc: pc, base: base, from: base.Add(-time.Minute), to: base.Add(5 * time.Minute)}
 	e.pctx = &pluginv2.PluginContext{OrgId: 1, PluginId: "heimsight-heimsight-datasource",
+		User: &pluginv2.User{Login: "admin", Role: "Admin"},
 		DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{Id: 1, Uid: "hs", Name: "Heimsight",
 			Url: proxy.URL, JsonData: []byte(`{"timeout":30}`), LastUpdatedMS: 1,
 			DecryptedSecureJsonData: map[string]string{"apiToken": grafanaToken}}}
@@ -844,6 +846,20 @@ func TestPluginEndToEnd(t *testing.T) {
 		code, bad := e.resource("PUT", "retention", []byte(`{"logs":{"data_type":"logs","ttl_days":0}}`))
 		if code != 400 {
 			t.Errorf("retention PUT of 0 days: %d %s", code, bad)
+		}
+		// A Viewer may read retention through the datasource but not change it.
+		admin := e.pctx
+		asViewer := proto.Clone(e.pctx).(*pluginv2.PluginContext)
+		asViewer.User = &pluginv2.User{Login: "viewer", Role: "Viewer"}
+		e.pctx = asViewer
+		code, refused := e.resource("PUT", "retention", []byte(`{"logs":{"data_type":"logs","ttl_days":1},"metrics":{"data_type":"metrics","ttl_days":1},"traces":{"data_type":"traces","ttl_days":1}}`))
+		e.pctx = admin
+		if code != 403 {
+			t.Errorf("retention PUT as a Viewer: %d %s", code, refused)
+		}
+		code, after := e.resource("GET", "retention", nil)
+		if code != 200 || !bytes.Equal(bytes.TrimSpace(after), bytes.TrimSpace(body)) {
+			t.Errorf("retention changed by a refused PUT: %s, was %s", after, body)
 		}
 		code, age := e.resource("GET", "retention/metrics", nil)
 		if code != 200 || !strings.Contains(string(age), "row_count") {
