@@ -11,6 +11,7 @@ import (
 	"github.com/heimsight/heimsight/pkg/hql"
 	"github.com/heimsight/heimsight/pkg/hql/dialect/clickhouse"
 	"github.com/heimsight/heimsight/pkg/hql/dialect/duckdb"
+	"github.com/heimsight/heimsight/pkg/retention"
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
@@ -46,6 +47,10 @@ type Engine struct {
 	// NoTierSelection makes every query read the table it names (see tiers.go; ForceRaw does
 	// it for one query).
 	NoTierSelection bool
+	// TierRetention returns how long a tier keeps its rows (0: unknown). A tier answers a query
+	// only for a range it still holds: a minute tier kept 30 days must not answer for day 60,
+	// which the raw table may still hold. Nil: the tiers' default retention.
+	TierRetention func(tier string) time.Duration
 }
 
 // Response is a query result with what a client needs to render it.
@@ -134,7 +139,7 @@ func (e *Engine) prepare(stmt *hql.Select, p hql.Params, selectTiers bool) (plan
 		if _, err := hql.Plan(stmt, cat, p); err != nil {
 			return nil, nil, "", userError(err)
 		}
-		if alt, name := selectTier(stmt, cat, e.Store, p); alt != nil {
+		if alt, name := selectTier(stmt, cat, e.Store, p, e.tierRetention); alt != nil {
 			if _, err := hql.Plan(alt, cat, p); err == nil {
 				stmt, tier = alt, name
 			}
@@ -198,4 +203,12 @@ func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) 
 		return nil, fmt.Errorf("cannot run query: %w", err)
 	}
 	return &Response{Result: res, Columns: plan.Columns, Plan: plan, Tier: tier, Elapsed: time.Since(start)}, nil
+}
+
+// tierRetention is TierRetention, or the tiers' default retention when it is nil.
+func (e *Engine) tierRetention(tier string) time.Duration {
+	if e.TierRetention != nil {
+		return e.TierRetention(tier)
+	}
+	return retention.Defaults().TTL(tier)
 }

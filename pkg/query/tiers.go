@@ -86,10 +86,14 @@ var tierRules = []tierRule{
 
 // selectTier returns stmt rewritten for a tier and the tier's name, or nil when no tier answers
 // it exactly.
-func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Params) (*hql.Select, string) {
+func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Params, kept func(tier string) time.Duration) (*hql.Select, string) {
 	info, ok := st.(store.TierInfo)
 	if !ok || stmt == nil || stmt.From == nil || stmt.Having != nil || stmt.Distinct || stmt.Where == nil || p.From == 0 || p.To == 0 {
 		return nil, ""
+	}
+	now := p.Now
+	if now == 0 {
+		now = time.Now().UnixNano()
 	}
 	for i := range tierRules {
 		rule := &tierRules[i]
@@ -105,6 +109,11 @@ func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Para
 			// $__timeFilter is inclusive on both ends: the range is whole intervals when it
 			// starts on a boundary and ends 1 ns before one.
 			if p.From%iv != 0 || (p.To+1)%iv != 0 || p.To+1 > complete || p.From < since {
+				continue
+			}
+			// Retention deletes a tier's old rows on its own schedule (whole days on the
+			// embedded store, TTL merges on ClickHouse): leave a margin of a day.
+			if ttl := kept(tier.name); ttl > 0 && p.From < now-int64(ttl)+int64(24*time.Hour) {
 				continue
 			}
 			if out := rewriteForTier(stmt, rule, tier, exactQuantiles); out != nil {

@@ -187,6 +187,25 @@ func TestTierSelection(t *testing.T) {
 		got.Release()
 		raw.Release()
 	}
+
+	// A tier answers only for a range its retention still holds: with the hourly tier kept 2
+	// days, a range starting 3 days ago must read the raw table (the tier's rows there may
+	// already be deleted), and with 10 years it may read the tier.
+	src := "SELECT $__timeGroup(timestamp, '1h') AS t, service, name, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service, name ORDER BY t, service, name"
+	for _, c := range []struct {
+		kept time.Duration
+		want string
+	}{{2 * 24 * time.Hour, ""}, {3650 * 24 * time.Hour, "spans_1hour_stats"}} {
+		e := &query.Engine{Store: s, TierRetention: func(string) time.Duration { return c.kept }}
+		got, err := e.Run(ctx, src, aligned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Tier != c.want {
+			t.Errorf("tiers kept %s: answered by %q, want %q", c.kept, got.Tier, c.want)
+		}
+		got.Release()
+	}
 }
 
 func TestTierSelectionMetrics(t *testing.T) {

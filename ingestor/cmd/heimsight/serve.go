@@ -110,7 +110,7 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		return errors.Join(err, closeStore())
 	}
 	restAPI, err := api.New(api.Options{
-		Pipeline: pipeline, OTLP: otlpHTTP, Query: newQuerier(st, opts), Gatherer: reg,
+		Pipeline: pipeline, OTLP: otlpHTTP, Query: newQuerier(st, opts, retentionMgr), Gatherer: reg,
 		Version: version, Backend: st.Backend(), MaxRequestBytes: opts.MaxRequestBytes, Logger: log,
 		Auth: authn, MaxConcurrentQueries: opts.QueryMaxConcurrent, Retention: retentionMgr,
 	})
