@@ -8,7 +8,6 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 # Only the Go sources the binary is built from, so the plugin's node_modules never reach a layer.
 COPY pkg ./pkg
 COPY ingestor ./ingestor
-COPY internal ./internal
 COPY schema ./schema
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=1 go build -tags duckdb_arrow -trimpath -ldflags "-s -w" -o /out/heimsight ./ingestor/cmd/heimsight
