@@ -474,7 +474,11 @@ func (s *Store) flushGeneration(ctx context.Context, g *generation) error {
 		}
 	}
 	if err := writeCheckpoint(s.opts.Dir, g.gen); err != nil {
-		return fail(fmt.Errorf("cannot flush generation %d: %w", g.gen, err))
+		// Keep the parts: the checkpoint may be on disk already (the rename done, the directory
+		// fsync failed), and then the next Open drops the WAL segments it covers, leaving these
+		// parts the only copy. If it is not, Open deletes them as above the checkpoint, and a
+		// retry rewrites them under the same names.
+		return fmt.Errorf("cannot flush generation %d: %w", g.gen, err)
 	}
 	s.mu.Lock()
 	s.checkpoint = g.gen
