@@ -160,6 +160,22 @@ func TestDockerCompose(t *testing.T) {
 			t.Errorf("heimsight listens on %s (%s) but publishes %v", port, env, hs.Ports)
 		}
 	}
+	// The data directory holds retention.json: it must outlive the container, or a recreated
+	// one re-applies the default TTLs to ClickHouse.
+	dataDir := "/var/lib/heimsight/data" // the Dockerfile's HEIMSIGHT_DATA_DIR
+	if v, ok := hs.Environment["HEIMSIGHT_DATA_DIR"]; ok {
+		dataDir = v
+	}
+	persisted := false
+	for _, v := range hs.Volumes {
+		if name, target, ok := strings.Cut(v, ":"); ok && strings.TrimSuffix(target, ":rw") == dataDir {
+			_, declared := c.Volumes[name]
+			persisted = declared || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "/")
+		}
+	}
+	if !persisted {
+		t.Errorf("heimsight volumes %v: want a volume on its data directory %s", hs.Volumes, dataDir)
+	}
 	if !slices.Contains(hs.Healthcheck.Test, "health") {
 		t.Errorf("heimsight healthcheck %v does not use the health subcommand", hs.Healthcheck.Test)
 	}
