@@ -315,9 +315,10 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, spec listSpec) {
 // nextCursor points after the last item of page: its timestamp, and how many items with that
 // timestamp the client has now seen.
 func nextCursor(page []map[string]any, prev cursor) cursor {
-	last := page[len(page)-1]["timestamp"].(int64)
+	ts := func(item map[string]any) int64 { v, _ := item["timestamp"].(int64); return v }
+	last := ts(page[len(page)-1])
 	c := cursor{Before: last}
-	for i := len(page) - 1; i >= 0 && page[i]["timestamp"].(int64) == last; i-- {
+	for i := len(page) - 1; i >= 0 && ts(page[i]) == last; i-- {
 		c.Skip++
 	}
 	if last == prev.Before {

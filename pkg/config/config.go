@@ -141,7 +141,7 @@ var settings = []setting{
 	{"HEIMSIGHT_MAX_ATTRIBUTE_VALUE_LENGTH", "max-attribute-value-length", "longest attribute string value in bytes; longer ones are truncated and counted (0: unlimited)",
 		func(o *Options) string { return strconv.Itoa(o.MaxAttributeValueLength) },
 		func(o *Options, v string) error { return parseInt(v, &o.MaxAttributeValueLength) }},
-	{"HEIMSIGHT_QUERY_MAX_CONCURRENT", "query-max-concurrent", "queries (HQL, listings, traces) run at once; more are refused with 429",
+	{"HEIMSIGHT_QUERY_MAX_CONCURRENT", "query-max-concurrent", "queries (HQL, listings, traces) run at once; more wait up to 1 s, then get 429",
 		func(o *Options) string { return strconv.Itoa(o.QueryMaxConcurrent) },
 		func(o *Options, v string) error { return parseInt(v, &o.QueryMaxConcurrent) }},
 }

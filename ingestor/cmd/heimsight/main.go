@@ -39,7 +39,7 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `usage: heimsight [serve|health|version|query] [flags]
+const usage = `usage: heimsight [serve|health|version|query|retention] [flags]
 
   serve            run the server (default)
   health           check the server at HEIMSIGHT_API_URL (exit 1 if unhealthy)
