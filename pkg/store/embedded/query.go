@@ -30,9 +30,20 @@ func (s *Store) Query(ctx context.Context, q *store.Query) (*store.Result, error
 	if closed {
 		return nil, store.ErrClosed
 	}
+	// Close waits for every connection to come back: a query whose caller set no deadline must
+	// not hold it forever, so closing the store interrupts running queries.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	c, err := s.db.get(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("cannot run query: %w", err)
+		return nil, fmt.Errorf("cannot run query: %w", s.closedOr(err))
 	}
 	defer s.db.put(c)
 
@@ -55,7 +66,7 @@ func (s *Store) Query(ctx context.Context, q *store.Query) (*store.Result, error
 	rr, err := c.arrow.QueryContext(ctx, text, args...)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("cannot run query: %w", ctx.Err())
+			return nil, fmt.Errorf("cannot run query: %w", s.closedOr(ctx.Err()))
 		}
 		return nil, fmt.Errorf("cannot run query: %w: %w", store.ErrInvalidQuery, err)
 	}
@@ -256,4 +267,15 @@ func wrapRows(table int, recs []arrow.RecordBatch) (array.RecordReader, error) {
 		st.Release()
 	}
 	return array.NewRecordReader(bufferSchemas[table], wrapped)
+}
+
+// closedOr returns store.ErrClosed when the store is closing (its interruption is why a query
+// stopped), else err.
+func (s *Store) closedOr(err error) error {
+	select {
+	case <-s.stop:
+		return store.ErrClosed
+	default:
+		return err
+	}
 }
