@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/heimsight/heimsight/pkg/rollup"
@@ -318,27 +317,17 @@ func (s *Store) Tiers() []string { return tierNames() }
 // were applied (rows inserted before are not in the tiers); the span quantiles are t-digest
 // estimates, not exact.
 func (s *Store) TierInfo(tier string) (completeFrom, completeTo int64, exactQuantiles bool) {
-	if _, ok := tierSources[tier]; !ok {
-		return 0, 0, false
-	}
-	since, err := s.tiersSince()
-	if err != nil {
-		s.opts.logger().Warn("cannot tell since when the tiers are complete; queries read raw tables", "err", err)
+	if _, ok := tierSources[tier]; !ok || s.tiersSince == 0 {
 		return 0, 0, false
 	}
 	const day = int64(24 * time.Hour)
-	return (since/day + 1) * day, time.Now().UnixNano(), false
+	return (s.tiersSince/day + 1) * day, time.Now().UnixNano(), false
 }
 
-// tierViewsSince remembers, per store, when its last tier migration was applied: it does not
-// change while the process runs.
-var tierViewsSince sync.Map // *Store -> int64 (Unix ns)
-
-func (s *Store) tiersSince() (int64, error) {
-	if v, ok := tierViewsSince.Load(s); ok {
-		return v.(int64), nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+// readTiersSince reads when the last tier migration was applied: rows inserted before the
+// materialized views existed are not in the tiers.
+func (s *Store) readTiersSince(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	rows, err := s.ddl.QueryStrings(ctx, "SELECT toString(toUnixTimestamp64Nano(max(applied_at))) FROM "+QuoteIdent(s.opts.Database)+
 		".`heimsight_schema_migrations` FINAL WHERE version BETWEEN 13 AND 34")
@@ -352,6 +341,5 @@ func (s *Store) tiersSince() (int64, error) {
 	if err != nil || v == 0 {
 		return 0, fmt.Errorf("cannot read the tier migrations: applied at %q", rows[0][0])
 	}
-	tierViewsSince.Store(s, v)
 	return v, nil
 }

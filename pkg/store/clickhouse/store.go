@@ -24,6 +24,9 @@ type Store struct {
 	ddl   sqlConn
 	query queryRunner
 	w     *writer
+	// tiersSince is when the tier migrations were applied (Unix ns; 0: unknown, tier
+	// selection off). Read once at Open: a query must never wait on it.
+	tiersSince int64
 }
 
 // queryRunner runs one read-only statement with per-query settings.
@@ -38,6 +41,11 @@ func newStore(ctx context.Context, o Options, ddl sqlConn, ins inserter, qr quer
 		return nil, fmt.Errorf("cannot migrate ClickHouse schema: %w", err)
 	}
 	s.w = newWriter(&s.opts, ins)
+	if since, err := s.readTiersSince(ctx); err != nil {
+		s.opts.logger().Warn("cannot tell since when the tiers are complete; queries read raw tables", "err", err)
+	} else {
+		s.tiersSince = since
+	}
 	return s, nil
 }
 
