@@ -209,7 +209,7 @@ func (m *Manager) Run(ctx context.Context) {
 				continue
 			}
 			if e, ok := m.opts.Store.(Enforcer); ok {
-				if err := e.EnforceRetention(ctx, m.Policies()); err != nil && ctx.Err() == nil {
+				if err := m.enforce(ctx, e); err != nil && ctx.Err() == nil {
 					m.opts.Logger.Error("retention enforcement failed; will retry", "err", err)
 				}
 			}
@@ -217,6 +217,14 @@ func (m *Manager) Run(ctx context.Context) {
 			m.Check(ctx)
 		}
 	}
+}
+
+// enforce runs one enforcement under the manager's lock: an Update that lengthens a TTL must
+// not race with an enforcement still deleting by the old, shorter one.
+func (m *Manager) enforce(ctx context.Context, e Enforcer) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return e.EnforceRetention(ctx, m.cur)
 }
 
 func (m *Manager) applyCurrent(ctx context.Context) bool {
