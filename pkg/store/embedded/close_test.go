@@ -3,8 +3,11 @@ package embedded
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/heimsight/heimsight/pkg/store"
 )
@@ -50,5 +53,23 @@ func TestCloseInterruptsRunningQuery(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the query did not return after Close")
+	}
+}
+
+// An execution error says whose fault it is: out of memory is a query limit (HTTP 422), an I/O
+// failure the store's (503), anything else the query's (400).
+func TestClassifyDuckDBErrors(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want error
+	}{
+		{&duckdb.Error{Type: duckdb.ErrorTypeOutOfMemory, Msg: "Out of Memory Error: failed to allocate"}, store.ErrQueryLimit},
+		{fmt.Errorf("wrapped: %w", &duckdb.Error{Type: duckdb.ErrorTypeIO, Msg: "IO Error: No files found"}), store.ErrUnavailable},
+		{&duckdb.Error{Type: duckdb.ErrorTypeConversion, Msg: "Conversion Error: could not convert"}, store.ErrInvalidQuery},
+		{errors.New("something else"), store.ErrInvalidQuery},
+	} {
+		if got := classifyDuckDB(c.err); got != c.want {
+			t.Errorf("%v: %v, want %v", c.err, got, c.want)
+		}
 	}
 }

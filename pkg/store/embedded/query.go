@@ -4,6 +4,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/heimsight/heimsight/pkg/store"
 )
@@ -68,7 +70,7 @@ func (s *Store) Query(ctx context.Context, q *store.Query) (*store.Result, error
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("cannot run query: %w", s.closedOr(ctx.Err()))
 		}
-		return nil, fmt.Errorf("cannot run query: %w: %w", store.ErrInvalidQuery, err)
+		return nil, fmt.Errorf("cannot run query: %w: %w", classifyDuckDB(err), err)
 	}
 	defer rr.Release()
 	res := &store.Result{Schema: rr.Schema()}
@@ -278,4 +280,20 @@ func (s *Store) closedOr(err error) error {
 	default:
 		return err
 	}
+}
+
+// classifyDuckDB tells what an execution error means to the caller: running out of memory is a
+// query limit, an I/O failure (a part unreadable, the disk full) is the store's fault, and the
+// rest (conversion, invalid input, binder errors the planner let through) is the query's.
+func classifyDuckDB(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		switch de.Type {
+		case duckdb.ErrorTypeOutOfMemory:
+			return store.ErrQueryLimit
+		case duckdb.ErrorTypeIO:
+			return store.ErrUnavailable
+		}
+	}
+	return store.ErrInvalidQuery
 }
