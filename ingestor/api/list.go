@@ -304,8 +304,13 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, spec listSpec) {
 	defer resp.Release()
 	items := rowObjects(resp)
 	out := client.ListResponse{Items: items}
-	if int64(len(items)) > lq.limit {
+	switch {
+	case int64(len(items)) > lq.limit:
 		out.Items = items[:lq.limit]
+		out.NextCursor = nextCursor(out.Items, lq.cursor).encode()
+	case (resp.Result.Truncated || (resp.Plan != nil && resp.Plan.LimitCapped)) && len(items) > 0:
+		// The server's row limit (HEIMSIGHT_QUERY_MAX_ROWS) cut the page below limit+1 rows:
+		// more may follow, so the client gets a cursor rather than a silent end.
 		out.NextCursor = nextCursor(out.Items, lq.cursor).encode()
 	}
 	out.Count = len(out.Items)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
 	"github.com/heimsight/heimsight/pkg/client"
+	"github.com/heimsight/heimsight/pkg/query"
 )
 
 const base = int64(1_795_000_000_000_000_000) // 2026-11-18
@@ -312,5 +314,43 @@ func TestListFilterValuesAreLiterals(t *testing.T) {
 		if got := strings.Join(bodies(getList(t, e, "/api/v1/logs?"+q).Items), "|"); got != want {
 			t.Errorf("%s: got %q, want %q", q, got, want)
 		}
+	}
+}
+
+// With HEIMSIGHT_QUERY_MAX_ROWS below a page's limit, the server's cap cuts the page: the client
+// must still get a cursor, and following it must reach every record once.
+func TestListPagesUnderServerRowCap(t *testing.T) {
+	e := newEnv(t)
+	seedLogs(t, e)
+	a, err := New(Options{Pipeline: e.api.opts.Pipeline, Version: "test", Backend: e.store.Backend(), MaxRequestBytes: 1 << 20,
+		Logger: slog.New(slog.DiscardHandler), Query: &query.Engine{Store: e.store, MaxRows: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	capped := &testEnv{api: a, store: e.store}
+	seen := map[string]bool{}
+	path := "/api/v1/logs?limit=10"
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		page := getList(t, capped, path)
+		if page.Count > 5 {
+			t.Fatalf("page of %d items above the server's cap of 5", page.Count)
+		}
+		for _, it := range page.Items {
+			b := fmt.Sprint(it["body"])
+			if seen[b] {
+				t.Fatalf("record %q seen twice", b)
+			}
+			seen[b] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		path = "/api/v1/logs?limit=10&cursor=" + url.QueryEscape(page.NextCursor)
+	}
+	if len(seen) != 12 {
+		t.Fatalf("paging reached %d of 12 records", len(seen))
 	}
 }
