@@ -234,6 +234,13 @@ func TestAuthStatusCodes(t *testing.T) {
 	if rr.Code != http.StatusUnauthorized {
 		t.Errorf("basic auth: %d", rr.Code)
 	}
+	// A path that only cleans to an OTLP route is not routed to the OTLP handler (which checks
+	// tokens itself), so it must not skip the check either.
+	for _, p := range []string{"/v1/logs/", "/v1//logs", "/v1/./traces"} {
+		if rec := doAuth(a, "POST", p, "", "application/json", otlpBody); rec.Code != http.StatusUnauthorized {
+			t.Errorf("POST %s without a token: %d, want 401", p, rec.Code)
+		}
+	}
 	// OTLP protobuf requests get a protobuf Status.
 	rec = doAuth(a, "POST", "/v1/traces", "", otlp.ContentTypeProtobuf, "")
 	var st spb.Status
