@@ -120,7 +120,9 @@ func (e *unknownFieldError) Error() string { return "unknown field " + strconv.Q
 // each. f returns an error only for whole-request failures (unknown fields); type errors in a
 // record reject that record.
 func decodeEach(body []byte, f func(i int, raw []byte) error, res *Result) error {
-	body = bytes.TrimSpace(body)
+	// JSON whitespace only: bytes.TrimSpace would also drop \v, \f and Unicode spaces, and a
+	// body that encoding/json rejects as malformed would pass as a valid batch.
+	body = bytes.Trim(body, " \t\r\n")
 	if len(body) == 0 {
 		return &RequestError{Index: -1, Err: errors.New("empty body: want a JSON object or an array of objects")}
 	}
