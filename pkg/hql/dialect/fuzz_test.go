@@ -31,7 +31,10 @@ func FuzzEmit(f *testing.F) {
 			return
 		}
 		for _, e := range emitters {
-			if _, _, err := e.emit(p, goldenSource); err != nil {
+			// A literal with a NUL byte has no DuckDB rendering (its strings cannot hold NUL):
+			// where DuckDB needs the literal inline (GROUP BY), the emitter refuses the query,
+			// which the API reports as an invalid query. Any other emit failure is a bug.
+			if _, _, err := e.emit(p, goldenSource); err != nil && !strings.Contains(err.Error(), "NUL") {
 				t.Fatalf("%s: %q: %v", e.name, src, err)
 			}
 			if _, err := e.inline(p, goldenSource); err != nil && !strings.Contains(err.Error(), "NUL") {
