@@ -56,56 +56,37 @@ func (e *RequestError) Unwrap() error { return e.Err }
 
 // DecodeLogs decodes a log request body.
 func DecodeLogs(body []byte) (Result, error) {
-	var res Result
-	err := decodeEach(body, func(i int, raw []byte) error {
-		var rec LogRecord
-		if err := strictUnmarshal(raw, &rec); err != nil {
-			return err
-		}
-		row, err := rec.toModel()
-		if err != nil {
-			res.reject(i, err)
-			return nil
-		}
-		res.Batch.Logs = append(res.Batch.Logs, row)
-		return nil
-	}, &res)
-	return res, err
+	return decodeRecords[LogRecord](body, func(b *model.Batch, r model.LogRecord) { b.Logs = append(b.Logs, r) })
 }
 
 // DecodeSpans decodes a trace request body.
 func DecodeSpans(body []byte) (Result, error) {
-	var res Result
-	err := decodeEach(body, func(i int, raw []byte) error {
-		var rec Span
-		if err := strictUnmarshal(raw, &rec); err != nil {
-			return err
-		}
-		row, err := rec.toModel()
-		if err != nil {
-			res.reject(i, err)
-			return nil
-		}
-		res.Batch.Spans = append(res.Batch.Spans, row)
-		return nil
-	}, &res)
-	return res, err
+	return decodeRecords[Span](body, func(b *model.Batch, r model.Span) { b.Spans = append(b.Spans, r) })
 }
 
 // DecodeMetrics decodes a metric request body.
 func DecodeMetrics(body []byte) (Result, error) {
+	return decodeRecords[MetricPoint](body, func(b *model.Batch, r model.MetricPoint) { b.Metrics = append(b.Metrics, r) })
+}
+
+// decodeRecords decodes a body of records of the form R: each is strictly unmarshalled (an
+// unknown field fails the request), converted, and kept through add or rejected on its own.
+func decodeRecords[R any, M any, P interface {
+	*R
+	toModel() (M, error)
+}](body []byte, add func(*model.Batch, M)) (Result, error) {
 	var res Result
 	err := decodeEach(body, func(i int, raw []byte) error {
-		var rec MetricPoint
+		var rec R
 		if err := strictUnmarshal(raw, &rec); err != nil {
 			return err
 		}
-		row, err := rec.toModel()
+		row, err := P(&rec).toModel()
 		if err != nil {
 			res.reject(i, err)
 			return nil
 		}
-		res.Batch.Metrics = append(res.Batch.Metrics, row)
+		add(&res.Batch, row)
 		return nil
 	}, &res)
 	return res, err
