@@ -2,6 +2,7 @@ package hql
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -496,36 +497,22 @@ func (p *parser) parseCmp() (Expr, error) {
 	return l, nil
 }
 
-func (p *parser) parseAdd() (Expr, error) {
-	l, err := p.parseMul()
-	if err != nil {
-		return nil, err
-	}
-	for p.isOp("+") || p.isOp("-") || p.isOp("||") {
-		op, opPos := p.tok.Text, p.tok.Pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.parseMul()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{At: l.Pos(), OpPos: opPos, Op: op, L: l, R: r}
-	}
-	return l, nil
-}
+func (p *parser) parseAdd() (Expr, error) { return p.parseLeftAssoc(p.parseMul, "+", "-", "||") }
 
-func (p *parser) parseMul() (Expr, error) {
-	l, err := p.parseUnary()
+func (p *parser) parseMul() (Expr, error) { return p.parseLeftAssoc(p.parseUnary, "*", "/", "%") }
+
+// parseLeftAssoc parses next (op next)* for one precedence level of left-associative operators.
+func (p *parser) parseLeftAssoc(next func() (Expr, error), ops ...string) (Expr, error) {
+	l, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for p.isOp("*") || p.isOp("/") || p.isOp("%") {
+	for slices.ContainsFunc(ops, p.isOp) {
 		op, opPos := p.tok.Text, p.tok.Pos
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		r, err := p.parseUnary()
+		r, err := next()
 		if err != nil {
 			return nil, err
 		}
