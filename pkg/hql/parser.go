@@ -343,43 +343,9 @@ func (p *parser) parseExpr() (Expr, error) {
 	return p.parseOr()
 }
 
-func (p *parser) parseOr() (Expr, error) {
-	l, err := p.parseAnd()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKw("OR") {
-		opPos := p.tok.Pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.parseAnd()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{At: l.Pos(), OpPos: opPos, Op: "OR", L: l, R: r}
-	}
-	return l, nil
-}
+func (p *parser) parseOr() (Expr, error) { return p.parseLeftAssoc(p.parseAnd, p.keyword("OR")) }
 
-func (p *parser) parseAnd() (Expr, error) {
-	l, err := p.parseNot()
-	if err != nil {
-		return nil, err
-	}
-	for p.isKw("AND") {
-		opPos := p.tok.Pos
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		r, err := p.parseNot()
-		if err != nil {
-			return nil, err
-		}
-		l = &Binary{At: l.Pos(), OpPos: opPos, Op: "AND", L: l, R: r}
-	}
-	return l, nil
-}
+func (p *parser) parseAnd() (Expr, error) { return p.parseLeftAssoc(p.parseNot, p.keyword("AND")) }
 
 func (p *parser) parseNot() (Expr, error) {
 	if p.isKw("NOT") {
@@ -497,18 +463,37 @@ func (p *parser) parseCmp() (Expr, error) {
 	return l, nil
 }
 
-func (p *parser) parseAdd() (Expr, error) { return p.parseLeftAssoc(p.parseMul, "+", "-", "||") }
+func (p *parser) parseAdd() (Expr, error) {
+	return p.parseLeftAssoc(p.parseMul, p.operator("+", "-", "||"))
+}
 
-func (p *parser) parseMul() (Expr, error) { return p.parseLeftAssoc(p.parseUnary, "*", "/", "%") }
+func (p *parser) parseMul() (Expr, error) {
+	return p.parseLeftAssoc(p.parseUnary, p.operator("*", "/", "%"))
+}
 
-// parseLeftAssoc parses next (op next)* for one precedence level of left-associative operators.
-func (p *parser) parseLeftAssoc(next func() (Expr, error), ops ...string) (Expr, error) {
+// keyword matches the keyword kw (any case) and names the operator by it.
+func (p *parser) keyword(kw string) func() (string, bool) {
+	return func() (string, bool) { return kw, p.isKw(kw) }
+}
+
+// operator matches any of the symbol operators ops.
+func (p *parser) operator(ops ...string) func() (string, bool) {
+	return func() (string, bool) { return p.tok.Text, slices.ContainsFunc(ops, p.isOp) }
+}
+
+// parseLeftAssoc parses next (op next)* for one precedence level of left-associative
+// operators; match reports whether the current token is one of them, and its name.
+func (p *parser) parseLeftAssoc(next func() (Expr, error), match func() (string, bool)) (Expr, error) {
 	l, err := next()
 	if err != nil {
 		return nil, err
 	}
-	for slices.ContainsFunc(ops, p.isOp) {
-		op, opPos := p.tok.Text, p.tok.Pos
+	for {
+		op, ok := match()
+		if !ok {
+			return l, nil
+		}
+		opPos := p.tok.Pos
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -518,7 +503,6 @@ func (p *parser) parseLeftAssoc(next func() (Expr, error), ops ...string) (Expr,
 		}
 		l = &Binary{At: l.Pos(), OpPos: opPos, Op: op, L: l, R: r}
 	}
-	return l, nil
 }
 
 func (p *parser) parseUnary() (Expr, error) {
