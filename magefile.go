@@ -7,6 +7,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,14 +136,59 @@ func Fuzz() error {
 	for _, pkg := range pkgs {
 		sort.Strings(targets[pkg])
 		for _, fn := range targets[pkg] {
-			fmt.Printf("fuzz %s %s for %s\n", pkg, fn, fuzztime)
-			if err := sh.RunWithV(goEnv(), "go", "test", "-tags", buildTags, "-run", "^$",
-				"-fuzz", "^"+fn+"$", "-fuzztime", fuzztime, "-fuzzminimizetime", "2s", pkg); err != nil {
-				return fmt.Errorf("fuzz %s %s: %w", pkg, fn, err)
+			if err := fuzzTarget(pkg, fn, fuzztime); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+// fuzzAttempts bounds the re-runs of a target that stopped only because of Go's fuzzing
+// coordinator race at the -fuzztime boundary (go.dev/issue/75804, fixed in Go 1.27): the run
+// fails with a bare "context deadline exceeded" and writes no failing input. Any other failure,
+// and any run that writes a failing input, fails at once.
+const fuzzAttempts = 3
+
+func fuzzTarget(pkg, fn, fuzztime string) error {
+	corpus := filepath.Join(pkg, "testdata", "fuzz", fn)
+	for attempt := 1; ; attempt++ {
+		before := dirEntries(corpus)
+		fmt.Printf("fuzz %s %s for %s\n", pkg, fn, fuzztime)
+		var out strings.Builder
+		cmd := exec.Command("go", "test", "-tags", buildTags, "-run", "^$",
+			"-fuzz", "^"+fn+"$", "-fuzztime", fuzztime, "-fuzzminimizetime", "2s", pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		cmd.Stdout = io.MultiWriter(os.Stdout, &out)
+		cmd.Stderr = io.MultiWriter(os.Stderr, &out)
+		err := cmd.Run()
+		if err == nil {
+			return nil
+		}
+		written := len(dirEntries(corpus)) > len(before) || strings.Contains(out.String(), "Failing input written")
+		if written || !isCoordinatorDeadline(out.String()) || attempt == fuzzAttempts {
+			return fmt.Errorf("fuzz %s %s: %w", pkg, fn, err)
+		}
+		fmt.Printf("fuzz %s %s: stopped with the Go fuzzing coordinator's deadline race (go.dev/issue/75804), no failing input written; running it again\n", pkg, fn)
+	}
+}
+
+// isCoordinatorDeadline reports whether a failed fuzz run's only complaint is the coordinator's
+// own deadline: the line after "--- FAIL: FuzzX" is "context deadline exceeded".
+func isCoordinatorDeadline(out string) bool {
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "--- FAIL: Fuzz") {
+			return i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "context deadline exceeded" &&
+				(i+2 >= len(lines) || !strings.HasPrefix(lines[i+2], "    "))
+		}
+	}
+	return false
+}
+
+func dirEntries(dir string) []os.DirEntry {
+	entries, _ := os.ReadDir(dir)
+	return entries
 }
 
 // Lint checks formatting and runs go vet.
