@@ -32,6 +32,10 @@ type Options struct {
 	QueryMaxRows    int           // HEIMSIGHT_QUERY_MAX_ROWS, rows one query may return
 	QueryTimeout    time.Duration // HEIMSIGHT_QUERY_TIMEOUT, time one query may run
 	APIURL          string        // HEIMSIGHT_API_URL, the server the CLI talks to
+	// ShutdownDelay is how long serve keeps answering after SIGTERM, with /health at 503
+	// "stopping", before it closes its listeners: the time a load balancer or Kubernetes needs
+	// to see the instance leave (HEIMSIGHT_SHUTDOWN_DELAY, 0: close at once).
+	ShutdownDelay time.Duration
 
 	// APITokens is the token list "name:scopes:secret,..." (pkg/auth.Parse). Environment only:
 	// a flag would show the secrets to every user of the machine in the process list.
@@ -112,6 +116,13 @@ var settings = []setting{
 		func(o *Options, v string) error {
 			d, err := time.ParseDuration(v)
 			o.QueryTimeout = d
+			return err
+		}},
+	{"HEIMSIGHT_SHUTDOWN_DELAY", "shutdown-delay", "after SIGTERM, keep serving this long with /health at 503 before draining (Go duration)",
+		func(o *Options) string { return o.ShutdownDelay.String() },
+		func(o *Options, v string) error {
+			d, err := time.ParseDuration(v)
+			o.ShutdownDelay = d
 			return err
 		}},
 	{"HEIMSIGHT_API_URL", "api-url", "REST API URL used by the CLI subcommands",
@@ -227,6 +238,9 @@ func (o *Options) Validate() error {
 	}
 	if o.QueryTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_QUERY_TIMEOUT %s: want a positive duration", o.QueryTimeout))
+	}
+	if o.ShutdownDelay < 0 || o.ShutdownDelay > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("invalid HEIMSIGHT_SHUTDOWN_DELAY %s: want 0 to 5m", o.ShutdownDelay))
 	}
 	if o.APITokens != "" && o.APITokensFile != "" {
 		errs = append(errs, errors.New("invalid API tokens: set HEIMSIGHT_API_TOKENS or HEIMSIGHT_API_TOKENS_FILE, not both"))

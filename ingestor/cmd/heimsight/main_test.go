@@ -5,7 +5,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -169,5 +171,57 @@ func TestServeClickHouseUnreachable(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Fatalf("refusing took %s", d)
+	}
+}
+
+// With a shutdown delay, SIGTERM first turns /health to 503 "stopping" while every listener
+// still answers, and the process stops once the delay is over.
+func TestShutdownDelay(t *testing.T) {
+	const delay = 1500 * time.Millisecond
+	restAddr, _, otlpHTTP, stop := startServe(t, map[string]string{"HEIMSIGHT_SHUTDOWN_DELAY": delay.String()})
+	health := func() (int, string) {
+		resp, err := http.Get("http://" + restAddr + "/health")
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := health(); code != http.StatusOK {
+		t.Fatalf("health before SIGTERM = %d %s", code, body)
+	}
+	start := time.Now()
+	type exit struct {
+		code int
+		logs string
+	}
+	stopped := make(chan exit, 1)
+	go func() { c, l := stop(); stopped <- exit{c, l} }()
+	var code int
+	var body string
+	for deadline := time.Now().Add(delay / 2); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if code, body = health(); code == http.StatusServiceUnavailable {
+			break
+		}
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"stopping"`) {
+		t.Fatalf("health during the shutdown delay = %d %s", code, body)
+	}
+	// The OTLP/HTTP listener still takes data during the delay.
+	resp, err := http.Post("http://"+otlpHTTP+"/v1/logs", "application/json", strings.NewReader(`{"resourceLogs":[]}`))
+	if err != nil {
+		t.Fatalf("OTLP/HTTP during the shutdown delay: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("OTLP/HTTP during the shutdown delay = %d", resp.StatusCode)
+	}
+	e := <-stopped
+	if e.code != 0 || !strings.Contains(e.logs, "msg=stopped") || !strings.Contains(e.logs, "shutdown delay") {
+		t.Fatalf("serve exit %d:\n%s", e.code, e.logs)
+	}
+	if took := time.Since(start); took < delay {
+		t.Fatalf("serve stopped %s after SIGTERM, before the %s delay", took, delay)
 	}
 }

@@ -179,6 +179,14 @@ func serve(ctx context.Context, opts config.Options, logOut io.Writer) error {
 		log.Error("server failed, shutting down", "err", runErr)
 	}
 	restAPI.SetStopping()
+	if d := opts.ShutdownDelay; d > 0 && runErr == nil {
+		// Keep answering, with /health at 503 "stopping", until load balancers have seen it.
+		log.Info("health reports stopping; serving on until the shutdown delay ends", "delay", d)
+		select {
+		case <-time.After(d):
+		case runErr = <-errc:
+		}
+	}
 
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
