@@ -48,6 +48,9 @@ type result struct {
 	Records   []arrow.RecordBatch
 	Rows      int64
 	Truncated bool
+	// Tier names the aggregation tier the ingestor read instead of the raw table the query
+	// names (stats.tier in JSON, X-Heimsight-Tier with Arrow); empty when that table answered.
+	Tier string
 }
 
 // APIError is an error answer of the ingestor: {"error": {"code", "message", "line", "column"}}.
@@ -171,6 +174,9 @@ func (c *client) Query(ctx context.Context, q queryRequest) (*result, error) {
 	}
 	if t := resp.Header.Get("X-Heimsight-Truncated"); t == "true" || t == "1" {
 		res.Truncated = true
+	}
+	if t := strings.TrimSpace(resp.Header.Get("X-Heimsight-Tier")); t != "" {
+		res.Tier = t
 	}
 	return res, nil
 }

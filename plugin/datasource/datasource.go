@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) backend.Dat
 
 // run sends the built query and shapes the result.
 func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel, b *builtQuery) (data.Frames, error) {
-	req := queryRequest{Query: b.Text, MaxRows: b.MaxRows}
+	req := queryRequest{Query: b.Text, MaxRows: b.MaxRows, Raw: b.Raw}
 	if !b.NoTimeRange {
 		from, to := q.TimeRange.From, q.TimeRange.To
 		if !b.From.IsZero() {
@@ -156,7 +157,30 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel
 		frames[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning,
 			Text: fmt.Sprintf("the result was cut at %d rows; narrow the query or raise its limit", res.Rows)})
 	}
+	if n, ok := tierNotice(b, res.Tier); ok {
+		for _, f := range frames {
+			f.AppendNotices(n)
+		}
+	}
 	return frames, nil
+}
+
+// tierNotice says which aggregation tier answered the query, when the ingestor read one in
+// place of the raw table the query names: the numbers are the same, but a user reading the
+// query text would otherwise not know where they came from.
+func tierNotice(b *builtQuery, tier string) (data.Notice, bool) {
+	table := ""
+	if b.Sel != nil && b.Sel.From != nil {
+		table = b.Sel.From.Name
+	}
+	if tier == "" || strings.EqualFold(tier, table) {
+		return data.Notice{}, false
+	}
+	text := fmt.Sprintf("Answered from the %s aggregation tier", tier)
+	if table != "" {
+		text += fmt.Sprintf(" instead of the raw %s table", table)
+	}
+	return data.Notice{Severity: data.NoticeSeverityInfo, Text: text}, true
 }
 
 // niceIntervals are the bucket widths an interval is rounded up to.

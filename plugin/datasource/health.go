@@ -45,8 +45,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		switch {
 		case errors.As(err, &ue):
 			return fail("Cannot reach the Heimsight ingestor at %s: %v. Check the URL and that the ingestor is running.", d.settings.URL, ue.Err)
-		case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
-			return fail("The ingestor at %s rejected the API token (HTTP %d): %s", d.settings.URL, ae.Status, ae.Message)
+		case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+			// The ingestor's /health is public: a proxy in front of it wants credentials.
+			return fail("%s refused /health as unauthenticated (HTTP 401): \"%s\". The ingestor serves /health without a token, so a proxy in front of it wants other credentials.", d.settings.URL, ae.Message)
+		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+			return fail("%s refused /health (HTTP 403): \"%s\". The ingestor serves /health without a token, so a proxy in front of it is refusing access.", d.settings.URL, ae.Message)
 		case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
 			return fail("%s answered 404 on /health: this URL is not a Heimsight ingestor's REST address (default port 8080).", d.settings.URL)
 		case errors.As(err, &ae):
@@ -65,11 +68,14 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		switch {
 		case errors.As(err, &ue):
 			return fail("The ingestor answered /health but the test query failed to reach it: %v", ue.Err)
-		case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
-			if d.settings.APIToken == "" {
-				return fail("The ingestor requires an API token (HTTP %d on %s): set the API token in the datasource settings.", ae.Status, "/api/v1/query")
-			}
-			return fail("The ingestor rejected the API token (HTTP %d): %s. Check the token in the datasource settings.", ae.Status, ae.Message)
+		case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden) && d.settings.APIToken == "":
+			return fail("The ingestor requires an API token (HTTP %d on %s): set the API token in the datasource settings.", ae.Status, "/api/v1/query")
+		case errors.As(err, &ae) && ae.Status == http.StatusUnauthorized:
+			return fail("The ingestor rejected the API token (HTTP 401): \"%s\". The token is unknown or invalid; check it in the datasource settings against the ingestor's HEIMSIGHT_API_TOKENS.", ae.Message)
+		case errors.As(err, &ae) && ae.Status == http.StatusForbidden:
+			// 403 is a known token without the scope the endpoint needs (RFC 6750
+			// insufficient_scope), not a wrong token.
+			return fail("The API token is valid but lacks the \"query\" scope this datasource needs to run queries (HTTP 403): \"%s\". Give the token the query scope, and admin as well to edit retention on this page (for example name:query+admin:<secret> in HEIMSIGHT_API_TOKENS).", ae.Message)
 		case errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed):
 			return fail("Incompatible Heimsight version at %s (version %q): it has no HQL query API (POST /api/v1/query answered %d).", d.settings.URL, h.Version, ae.Status)
 		case errors.As(err, &ae):

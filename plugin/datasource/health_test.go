@@ -11,14 +11,22 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/heimsight/heimsight/pkg/auth"
 )
 
-// fakeHealthServer answers /health with version and /api/v1/query with queryStatus.
+// fakeHealthServer answers /health with version and healthStatus (401 and 403 as a proxy
+// would) and /api/v1/query with queryStatus.
 func fakeHealthServer(t *testing.T, version string, healthStatus, queryStatus int, gotQuery *string) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/health":
+			if healthStatus == http.StatusUnauthorized || healthStatus == http.StatusForbidden {
+				// Heimsight serves /health to anyone: these come from a proxy in front of it.
+				http.Error(w, http.StatusText(healthStatus), healthStatus)
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(healthStatus)
 			json.NewEncoder(w).Encode(map[string]any{"status": "ok", "version": version, "storage": "embedded"})
@@ -72,9 +80,9 @@ func TestCheckHealth(t *testing.T) {
 		msg  string
 	}{
 		{"unreachable", func() string { s := httptest.NewServer(nil); s.Close(); return s.URL }, "", "Cannot reach the Heimsight ingestor"},
-		{"bad token", func() string { return fakeHealthServer(t, "0.3.0", 200, 401, nil).URL }, "wrong", "rejected the API token (HTTP 401)"},
-		{"missing token", func() string { return fakeHealthServer(t, "0.3.0", 200, 403, nil).URL }, "", "requires an API token"},
-		{"health refuses token", func() string { return fakeHealthServer(t, "0.3.0", 401, 200, nil).URL }, "x", "rejected the API token"},
+		{"missing token, 403", func() string { return fakeHealthServer(t, "0.3.0", 200, 403, nil).URL }, "", "requires an API token (HTTP 403 on /api/v1/query)"},
+		{"proxy wants credentials", func() string { return fakeHealthServer(t, "0.3.0", 401, 200, nil).URL }, "x", `refused /health as unauthenticated (HTTP 401): "Unauthorized"`},
+		{"proxy forbids /health", func() string { return fakeHealthServer(t, "0.3.0", 403, 200, nil).URL }, "x", `refused /health (HTTP 403): "Forbidden"`},
 		{"too old", func() string { return fakeHealthServer(t, "0.0.9", 200, 200, nil).URL }, "", "Incompatible Heimsight version"},
 		{"too new", func() string { return fakeHealthServer(t, "v2.1.0", 200, 200, nil).URL }, "", "upgrade the plugin"},
 		{"stopping", func() string { return fakeHealthServer(t, "0.3.0", 503, 200, nil).URL }, "", "is not healthy (HTTP 503): status ok"},
@@ -89,6 +97,37 @@ func TestCheckHealth(t *testing.T) {
 		res := checkHealth(t, c.srv(), c.tok)
 		if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, c.msg) {
 			t.Errorf("%s: %v %q, want an error containing %q", c.name, res.Status, res.Message, c.msg)
+		}
+	}
+}
+
+// TestCheckHealthTokens runs CheckHealth against the ingestor's real authorization: an unknown
+// token is a 401, a known token without the query scope a 403, and the messages say which.
+func TestCheckHealthTokens(t *testing.T) {
+	srv := realIngestor(t, &tierStore{value: "n"},
+		auth.NewToken("grafana", auth.ScopeQuery|auth.ScopeAdmin, "grafana-secret"),
+		auth.NewToken("collector", auth.ScopeIngest, "collector-secret"))
+	for _, c := range []struct {
+		name, tok string
+		ok        bool
+		msgs      []string
+	}{
+		{"query scope", "grafana-secret", true, []string{"Heimsight 0.3.0 is reachable (embedded store) and answered a test query."}},
+		{"no token", "", false, []string{"The ingestor requires an API token (HTTP 401 on /api/v1/query)"}},
+		{"unknown token", "wrong-secret", false, []string{
+			`rejected the API token (HTTP 401): "unauthenticated: unknown API token".`, "unknown or invalid"}},
+		{"ingest scope only", "collector-secret", false, []string{
+			`The API token is valid but lacks the "query" scope`,
+			`(HTTP 403): "forbidden: token "collector" has scope ingest; this endpoint needs query".`, "admin"}},
+	} {
+		res := checkHealth(t, srv.URL, c.tok)
+		if (res.Status == backend.HealthStatusOk) != c.ok {
+			t.Errorf("%s: status %v %q", c.name, res.Status, res.Message)
+		}
+		for _, m := range c.msgs {
+			if !strings.Contains(res.Message, m) {
+				t.Errorf("%s: message %q, want it to contain %q", c.name, res.Message, m)
+			}
 		}
 	}
 }

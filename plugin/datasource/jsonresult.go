@@ -63,7 +63,7 @@ func readJSONResult(r io.Reader) (*result, error) {
 	for _, a := range arrays {
 		a.Release()
 	}
-	return &result{Schema: schema, Records: []arrow.RecordBatch{rec}, Rows: int64(rows), Truncated: jr.Stats.Truncated}, nil
+	return &result{Schema: schema, Records: []arrow.RecordBatch{rec}, Rows: int64(rows), Truncated: jr.Stats.Truncated, Tier: jr.Stats.Tier}, nil
 }
 
 func isNull(v json.RawMessage) bool { return len(v) == 0 || bytes.Equal(v, []byte("null")) }

@@ -246,8 +246,11 @@ type builtQuery struct {
 	From, To time.Time
 	// NoTimeRange sends no time range at all (a trace by id may be older than the panel's range).
 	NoTimeRange bool
-	MaxRows     int
-	Format      string
+	// Raw asks the ingestor to read the table the query names, never an aggregation tier it
+	// would choose instead (the metrics builder's "raw" tier).
+	Raw     bool
+	MaxRows int
+	Format  string
 }
 
 func (b *builtQuery) finish() *builtQuery {
@@ -704,11 +707,13 @@ func (m *QueryModel) buildMetrics() (*builtQuery, error) {
 	}
 	sel.Items = append(sel.Items, &hql.SelectItem{Expr: tierAggregate(table, fn), Alias: name})
 	sel.SortBy(hql.Asc(hql.Col("time")))
-	return &builtQuery{Sel: sel}, nil
+	// auto and raw both read the raw table; only auto lets the server answer from a tier.
+	return &builtQuery{Sel: sel, Raw: strings.EqualFold(strings.TrimSpace(m.Tier), "raw")}, nil
 }
 
 // metricsTable maps the builder's tier to the table it reads. auto reads the raw table and
-// leaves tier choice to the ingestor's planner, which knows which rollups exist.
+// leaves tier choice to the ingestor's planner, which knows which rollups exist; raw reads the
+// same table with tier choice turned off (builtQuery.Raw).
 func metricsTable(tier string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(tier)) {
 	case "", "auto", "raw":
