@@ -48,6 +48,16 @@ import (
 // is written after the tier parts it describes, atomically: a crash in between recomputes a
 // unit, which is idempotent.
 //
+// Late data past the raw retention horizon: a tier usually lives longer than its raw table
+// (metrics 90 days, metrics_1hour 365), so a late row can arrive for an hour whose raw parts
+// retention already deleted. Recomputing that hour would replace its tier rows, built from
+// all of its rows, with the aggregation of the late row alone; recomputing a day that lost
+// some of its hours would do the same to the day tiers read from raw parts. So a unit that
+// starts before the raw table's retention horizon (rawHorizon) is not recomputed from raw
+// parts: its tier rows stay as they are and its late rows are in no tier (they are past the
+// TTL, and the next enforcement deletes them). The day tiers merged from hourly tiers are
+// still recomputed, as the hourly rows they read are complete.
+//
 // Rows still in memory are not rolled up until flushed; with the default delay the flush
 // interval has long passed when an hour closes, and a later flush recomputes the unit anyway.
 
@@ -301,6 +311,82 @@ type rollupState struct {
 	// complete is the cutoff of the last run that rolled up every closed unit (Unix ns; 0
 	// before the first since Open).
 	complete atomic.Int64
+
+	// rawMu guards raw (an enforcement and a run may overlap) and its file.
+	rawMu sync.Mutex
+	// raw is the raw retention last enforced, per raw table name, persisted in
+	// rollup/raw_retention.json (a restart must not forget which hours are gone).
+	raw map[string]rawRetention
+}
+
+const rawRetentionFile = "raw_retention.json"
+
+// rawRetention is what the rollup job knows of one raw table's retention: the store keeps no
+// policy of its own, so it is recorded at every enforcement.
+type rawRetention struct {
+	// TTL is the table's TTL in the policies last enforced.
+	TTL time.Duration `json:"ttl"`
+	// Cutoff is the highest cutoff ever enforced (Unix ns), floored to the hour (so the file is
+	// rewritten once an hour at most): every hour that ended at or before it lost its raw
+	// parts, even if a longer TTL was set since.
+	Cutoff int64 `json:"cutoff"`
+}
+
+// rawHorizon is the hour boundary (Unix ns) before which raw table ti has lost its parts, or
+// will at the next enforcement, per the retention last enforced: max(now - TTL, highest
+// cutoff enforced), floored to the hour, as retention deletes an hour once its end has passed
+// the cutoff. A unit that starts before it is not whole any more (or soon will not be);
+// using now - TTL and not only the cutoffs enforced also covers a late row flushed between an
+// enforcement deleting its hour and the cutoff being recorded here. 0 before any enforcement.
+func (st *rollupState) rawHorizon(ti int, now int64) int64 {
+	st.rawMu.Lock()
+	r := st.raw[tableNames[ti]]
+	st.rawMu.Unlock()
+	h := r.Cutoff
+	if r.TTL > 0 {
+		h = max(h, now-int64(r.TTL))
+	}
+	if h <= 0 {
+		return 0
+	}
+	return h - h%nsPerHour
+}
+
+// recordRawRetention records the raw TTLs of p and the cutoffs enforced at now, and writes
+// them down when they changed.
+func (s *Store) recordRawRetention(p retention.Policies, now time.Time) error {
+	st := s.rollup
+	if st == nil {
+		return nil
+	}
+	st.rawMu.Lock()
+	defer st.rawMu.Unlock()
+	next := make(map[string]rawRetention, len(tableNames))
+	changed := false
+	for ti, table := range tableNames {
+		ttl := p.TTL(retentionDataType[ti])
+		if ttl <= 0 {
+			return fmt.Errorf("cannot record raw retention: no TTL for %s", retentionDataType[ti])
+		}
+		old := st.raw[table]
+		c := now.Add(-ttl).UnixNano()
+		r := rawRetention{TTL: ttl, Cutoff: max(old.Cutoff, c-c%nsPerHour)}
+		changed = changed || r != old
+		next[table] = r
+	}
+	if !changed {
+		return nil
+	}
+	b, err := json.Marshal(next)
+	if err != nil {
+		return fmt.Errorf("cannot record raw retention: %w", err)
+	}
+	// Kept in memory even if the write fails: this process must not recompute deleted hours.
+	st.raw = next
+	if err := writeFileAtomic(filepath.Join(s.rollupDir(), rawRetentionFile), b); err != nil {
+		return fmt.Errorf("cannot record raw retention: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) rollupDir() string { return filepath.Join(s.opts.Dir, rollupDirName) }
@@ -316,8 +402,15 @@ func (s *Store) loadRollupState() (*rollupState, error) {
 			return nil, fmt.Errorf("cannot remove temporary rollup file: %w", err)
 		}
 	}
-	st := &rollupState{Done: map[string]uint64{}}
-	b, err := os.ReadFile(filepath.Join(s.rollupDir(), "state.json"))
+	st := &rollupState{Done: map[string]uint64{}, raw: map[string]rawRetention{}}
+	b, err := os.ReadFile(filepath.Join(s.rollupDir(), rawRetentionFile))
+	if err == nil {
+		err = json.Unmarshal(b, &st.raw)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cannot read raw retention of the rollup: %w", err)
+	}
+	b, err = os.ReadFile(filepath.Join(s.rollupDir(), "state.json"))
 	if errors.Is(err, os.ErrNotExist) {
 		return st, nil
 	}
@@ -401,8 +494,10 @@ type rollupJob struct {
 func (j *rollupJob) key() string { return tableNames[j.table] + "/" + j.unit.name() }
 
 // Rollup rolls up every closed unit (hour, and day for the day tiers) whose raw parts reach a
-// generation above the one recorded for it, and returns how many units it computed. Safe to
-// call concurrently with writes and queries; runs are serialised.
+// generation above the one recorded for it, and returns how many units it computed. Units
+// past the raw retention horizon are not counted: their tiers read from raw parts are left
+// as they are (see the top of this file). Safe to call concurrently with writes and queries;
+// runs are serialised.
 func (s *Store) Rollup(ctx context.Context) (int, error) {
 	st := s.rollup
 	if st == nil {
@@ -410,7 +505,12 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	cutoff := s.opts.now().Add(-s.opts.RollupDelay).UnixNano()
+	now := s.opts.now()
+	cutoff := now.Add(-s.opts.RollupDelay).UnixNano()
+	var horizon [len(tableNames)]int64
+	for ti := range tableNames {
+		horizon[ti] = st.rawHorizon(ti, now.UnixNano())
+	}
 
 	s.mu.Lock()
 	if s.closed {
@@ -472,16 +572,23 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 			s.releaseParts(j.parts)
 		}
 	}()
-	done := 0
+	done, kept := 0, 0
 	for _, j := range jobs {
 		if err := ctx.Err(); err != nil {
 			return done, err
 		}
-		if err := s.rollupUnit(ctx, j); err != nil {
+		expired := j.unit.start() < horizon[j.table]
+		if err := s.rollupUnit(ctx, j, expired); err != nil {
 			return done, err
 		}
+		// Recorded for an expired unit as well: its late rows are left out once, not
+		// reconsidered every run until retention deletes them.
 		st.Done[j.key()] = j.gen
-		done++
+		if expired {
+			kept++
+		} else {
+			done++
+		}
 		// Recorded after each unit, so a long catch-up that is stopped keeps its progress.
 		b, err := json.Marshal(st)
 		if err != nil {
@@ -493,6 +600,10 @@ func (s *Store) Rollup(ctx context.Context) (int, error) {
 	}
 	if done > 0 {
 		s.opts.Logger.Debug("rolled up closed intervals", "units", done)
+	}
+	if kept > 0 {
+		s.opts.Logger.Info("late rows past the raw retention horizon not rolled up; the tiers keep the rows built before",
+			"units", kept)
 	}
 	st.complete.Store(cutoff)
 	return done, nil
@@ -514,8 +625,19 @@ func (s *Store) TierInfo(tier string) (completeFrom, completeTo int64, exactQuan
 	return 0, c - c%unit, true
 }
 
-// rollupUnit writes the part of every tier of the job's table and unit kind.
-func (s *Store) rollupUnit(ctx context.Context, j *rollupJob) error {
+// rollupUnit writes the part of every tier of the job's table and unit kind; of an expired
+// unit (past the raw retention horizon), only the day tiers merged from hourly tiers.
+func (s *Store) rollupUnit(ctx context.Context, j *rollupJob, expired bool) error {
+	var tiers []*tierSpec
+	for i := range tierSpecs {
+		t := &tierSpecs[i]
+		if t.table == j.table && t.day == j.unit.day && (!expired || t.from != "") {
+			tiers = append(tiers, t)
+		}
+	}
+	if len(tiers) == 0 {
+		return nil
+	}
 	paths := make([]string, len(j.parts))
 	for i, p := range j.parts {
 		paths[i] = quoteString(p.path)
@@ -526,11 +648,7 @@ func (s *Store) rollupUnit(ctx context.Context, j *rollupJob) error {
 		return fmt.Errorf("cannot roll up %s: %w", j.key(), err)
 	}
 	defer s.db.put(c)
-	for i := range tierSpecs {
-		t := &tierSpecs[i]
-		if t.table != j.table || t.day != j.unit.day {
-			continue
-		}
+	for _, t := range tiers {
 		// Every tier part holds a day: a query over months opens one file per day, not one
 		// per hour. An hourly unit replaces its hour's rows in its day's part.
 		day := rollupUnit{day: true, n: j.unit.start() / (24 * nsPerHour)}
@@ -640,6 +758,11 @@ func (s *Store) tierSource(table string, from, to int64) (rel string, ok bool, e
 func (s *Store) enforceTierRetention(p retention.Policies) error {
 	now := s.opts.now()
 	var errs []error
+	// Called once the raw parts are deleted: from now on, the rollup must not recompute the
+	// units that lost them.
+	if err := s.recordRawRetention(p, now); err != nil {
+		errs = append(errs, err)
+	}
 	removed := 0
 	for i := range tierSpecs {
 		t := &tierSpecs[i]
