@@ -548,7 +548,7 @@ func TestPluginEndToEnd(t *testing.T) {
 		}{
 			{withToken(2, "not-a-valid-token-at-all"), "rejected the API token (HTTP 401)"},
 			{withToken(3, ""), "requires an API token"},
-			{withToken(4, ingestToken), "rejected the API token (HTTP 403)"},
+			{withToken(4, ingestToken), `lacks the "query" scope`},
 			{&pluginv2.PluginContext{OrgId: 1, PluginId: e.pctx.PluginId, DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
 				Id: 5, Uid: "hs5", Url: "http://127.0.0.1:1", JsonData: []byte(`{}`), LastUpdatedMS: 1}}, "Cannot reach the Heimsight ingestor"},
 			{&pluginv2.PluginContext{OrgId: 1, PluginId: e.pctx.PluginId, DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
