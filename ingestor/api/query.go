@@ -129,7 +129,7 @@ func (a *API) query(w http.ResponseWriter, r *http.Request) {
 		Columns: make([]client.Column, len(resp.Columns)),
 		Data:    make([][]any, len(resp.Columns)),
 		Stats: client.Stats{Rows: resp.Result.Rows, ElapsedMS: float64(resp.Elapsed.Microseconds()) / 1000,
-			Truncated: truncated, Tier: resp.Tier},
+			Truncated: truncated, Tier: resp.Tier, TierFrom: resp.TierFrom, TierTo: resp.TierTo},
 	}
 	for i, c := range resp.Columns {
 		out.Columns[i] = client.Column{Name: c.Name, Type: c.Type.String()}
@@ -163,6 +163,8 @@ func writeArrow(w http.ResponseWriter, resp *query.Response, truncated bool) {
 	h.Set("X-Heimsight-Truncated", strconv.FormatBool(truncated))
 	if resp.Tier != "" {
 		h.Set("X-Heimsight-Tier", resp.Tier)
+		h.Set("X-Heimsight-Tier-From", strconv.FormatInt(resp.TierFrom, 10))
+		h.Set("X-Heimsight-Tier-To", strconv.FormatInt(resp.TierTo, 10))
 	}
 	w.WriteHeader(http.StatusOK)
 	iw := ipc.NewWriter(w, ipc.WithSchema(resp.Result.Schema))

@@ -74,6 +74,11 @@ type Stats struct {
 	// Tier names the aggregation tier that answered a query over a raw table; empty when the
 	// table the query names answered it.
 	Tier string `json:"tier,omitempty"`
+	// TierFrom and TierTo (Unix ns, inclusive) are the part of the range the tier answered:
+	// the whole range, or its whole buckets when raw rows answered the ragged start and the
+	// newest buckets the tier does not hold yet.
+	TierFrom int64 `json:"tier_from,omitempty"`
+	TierTo   int64 `json:"tier_to,omitempty"`
 }
 
 // ListResponse is the body of the GET listings (/api/v1/logs, /api/v1/traces, /api/v1/metrics)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -63,8 +64,12 @@ type Response struct {
 	Plan *hql.QueryPlan
 	// Tier names the aggregation tier that answered a query over a raw table (tier
 	// selection); empty when the table the query names answered it.
-	Tier    string
-	Elapsed time.Duration
+	Tier string
+	// TierFrom and TierTo are the part of the range (Unix ns, inclusive) that Tier answered:
+	// the whole range, or its whole buckets when raw rows answered the range's ragged start
+	// and the newest buckets, which the tier does not hold yet.
+	TierFrom, TierTo int64
+	Elapsed          time.Duration
 }
 
 // Release frees the result. Safe on nil.
@@ -104,19 +109,20 @@ func (e *Engine) Run(ctx context.Context, src string, p hql.Params) (*Response, 
 // Prepare plans stmt with the engine's catalog and limits and returns the store query to run,
 // without running it (for EXPLAIN-like tooling and tests).
 func (e *Engine) Prepare(stmt *hql.Select, p hql.Params) (*hql.QueryPlan, *store.Query, error) {
-	plan, q, _, err := e.prepare(stmt, p, false)
+	plan, q, _, _, err := e.prepare(stmt, p, false)
 	return plan, q, err
 }
 
 // prepare plans stmt, or, with selectTiers, the tier rewrite of stmt when one answers it
-// (tier is then its name).
-func (e *Engine) prepare(stmt *hql.Select, p hql.Params, selectTiers bool) (plan *hql.QueryPlan, q *store.Query, tier string, err error) {
+// (tier is then its name). When no tier answers the whole range but one answers its whole
+// buckets, split says how (plan and q are then stmt's own).
+func (e *Engine) prepare(stmt *hql.Select, p hql.Params, selectTiers bool) (plan *hql.QueryPlan, q *store.Query, tier string, split *tierSplit, err error) {
 	if e.Store == nil {
-		return nil, nil, "", fmt.Errorf("cannot run query: no store")
+		return nil, nil, "", nil, fmt.Errorf("cannot run query: no store")
 	}
 	emit, ok := Emitters[e.Store.Dialect()]
 	if !ok {
-		return nil, nil, "", fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
+		return nil, nil, "", nil, fmt.Errorf("cannot run query: no HQL emitter for dialect %q", e.Store.Dialect())
 	}
 	cat := e.Catalog
 	if cat == nil {
@@ -137,24 +143,30 @@ func (e *Engine) prepare(stmt *hql.Select, p hql.Params, selectTiers bool) (plan
 	if selectTiers && cat != nil {
 		// The raw query must be valid as written: a rewrite never hides a user mistake.
 		if _, err := hql.Plan(stmt, cat, p); err != nil {
-			return nil, nil, "", userError(err)
+			return nil, nil, "", nil, userError(err)
 		}
 		if alt, name := selectTier(stmt, cat, e.Store, p, e.tierRetention); alt != nil {
 			if _, err := hql.Plan(alt, cat, p); err == nil {
 				stmt, tier = alt, name
 			}
+		} else if sp := splitTier(stmt, cat, e.Store, p, e.tierRetention); sp != nil {
+			tp := p
+			tp.From, tp.To = sp.from, sp.to
+			if _, err := hql.Plan(sp.stmt, cat, tp); err == nil {
+				split = sp
+			}
 		}
 	}
 	plan, err = hql.Plan(stmt, cat, p)
 	if err != nil {
-		return nil, nil, "", userError(err)
+		return nil, nil, "", nil, userError(err)
 	}
 	q = &store.Query{
 		Build:   func(src store.TableSource) (string, []any, error) { return emit(plan, src) },
 		Tables:  []store.TableScan{{Table: plan.Table.Name, From: plan.From, To: plan.To}},
 		MaxRows: maxRows,
 	}
-	return plan, q, tier, nil
+	return plan, q, tier, split, nil
 }
 
 // tierCatalogs caches one catalog per set of built tiers: a store's set does not change, and a
@@ -185,7 +197,7 @@ func tierCatalog(names []string) *hql.Catalog {
 // RunSelect runs a query built as a syntax tree (REST filters, builder queries).
 func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) (*Response, error) {
 	start := time.Now()
-	plan, q, tier, err := e.prepare(stmt, p, !e.NoTierSelection && !forcedRaw(ctx))
+	plan, q, tier, split, err := e.prepare(stmt, p, !e.NoTierSelection && !forcedRaw(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -195,14 +207,102 @@ func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	resp := &Response{Columns: plan.Columns, Plan: plan, Tier: tier}
+	if tier != "" {
+		resp.TierFrom, resp.TierTo = p.From, p.To
+	}
+	if split != nil {
+		res, err := e.runSplit(ctx, stmt, p, split, plan.Limit)
+		if err != nil {
+			return nil, queryError(ctx, err, timeout)
+		}
+		if res != nil {
+			resp.Result, resp.Tier, resp.TierFrom, resp.TierTo = res, split.tier, split.from, split.to
+			resp.Elapsed = time.Since(start)
+			return resp, nil
+		}
+	}
 	res, err := e.Store.Query(ctx, q)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("cannot run query: exceeded %v: %w", timeout, store.ErrQueryLimit)
-		}
-		return nil, fmt.Errorf("cannot run query: %w", err)
+		return nil, queryError(ctx, err, timeout)
 	}
-	return &Response{Result: res, Columns: plan.Columns, Plan: plan, Tier: tier, Elapsed: time.Since(start)}, nil
+	resp.Result, resp.Elapsed = res, time.Since(start)
+	return resp, nil
+}
+
+func queryError(ctx context.Context, err error, timeout time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
+		return fmt.Errorf("cannot run query: exceeded %v: %w", timeout, store.ErrQueryLimit)
+	}
+	return fmt.Errorf("cannot run query: %w", err)
+}
+
+// runSplit runs the parts of a split query in the result's order and concatenates their rows
+// up to limit. It returns a nil result when the parts' columns differ in type (the tier's
+// aggregate of a raw count is not the same integer type on every store), and the caller then
+// runs the query over the raw table as a whole.
+func (e *Engine) runSplit(ctx context.Context, raw *hql.Select, p hql.Params, sp *tierSplit, limit int64) (*store.Result, error) {
+	type part struct {
+		stmt     *hql.Select
+		from, to int64
+	}
+	var parts []part
+	if p.From < sp.from {
+		parts = append(parts, part{raw, p.From, sp.from - 1})
+	}
+	parts = append(parts, part{sp.stmt, sp.from, sp.to})
+	if sp.to < p.To {
+		parts = append(parts, part{raw, sp.to + 1, p.To})
+	}
+	if sp.desc {
+		slices.Reverse(parts)
+	}
+	out := &store.Result{}
+	fail := func(err error) (*store.Result, error) {
+		out.Release()
+		return nil, err
+	}
+	for _, pt := range parts {
+		pp := p
+		pp.From, pp.To = pt.from, pt.to
+		_, q, _, _, err := e.prepare(pt.stmt, pp, false)
+		if err != nil {
+			return fail(err)
+		}
+		res, err := e.Store.Query(ctx, q)
+		if err != nil {
+			return fail(err)
+		}
+		if out.Schema == nil {
+			out.Schema = res.Schema
+		} else if !out.Schema.Equal(res.Schema) {
+			res.Release()
+			return fail(nil)
+		}
+		for _, rec := range res.Records {
+			n := min(rec.NumRows(), limit-out.Rows) // the query's LIMIT over the whole result
+			if n <= 0 {
+				rec.Release()
+				continue
+			}
+			if n < rec.NumRows() {
+				sliced := rec.NewSlice(0, n)
+				rec.Release()
+				rec = sliced
+			}
+			out.Records = append(out.Records, rec)
+			out.Rows += n
+		}
+		// A part cut short by the row cap hides rows that come before the next part's.
+		if res.Truncated {
+			out.Truncated = true
+			break
+		}
+		if out.Rows >= limit {
+			break
+		}
+	}
+	return out, nil
 }
 
 // tierRetention is TierRetention, or the tiers' default retention when it is nil.

@@ -30,8 +30,12 @@ import (
 //     intervals only on the embedded store). Grafana's millisecond ranges do not qualify: the
 //     tier cannot leave out the rows of the range's last millisecond.
 //
-// The coarsest tier that qualifies is chosen. ForceRaw(ctx) turns selection off for a
-// query; Engine.NoTierSelection for every query.
+// The coarsest tier that qualifies is chosen. When none qualifies for the whole range only
+// because of the range (it does not start on a boundary, or reaches intervals the tier does not
+// hold yet), a query ordered by its time bucket first and without OFFSET is split (splitTier):
+// raw rows up to the first whole bucket, the tier for the whole buckets it holds, raw rows after;
+// every bucket lies in one part, so the concatenation is the whole query's result.
+// ForceRaw(ctx) turns selection off for a query; Engine.NoTierSelection for every query.
 
 type forceRawKey struct{}
 
@@ -116,7 +120,7 @@ func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Para
 			if ttl := kept(tier.name); ttl > 0 && p.From < now-int64(ttl)+int64(24*time.Hour) {
 				continue
 			}
-			if out := rewriteForTier(stmt, rule, tier, exactQuantiles); out != nil {
+			if out := rewriteForTier(stmt, rule, tier, exactQuantiles, p.Interval); out != nil {
 				return out, tier.name
 			}
 		}
@@ -124,7 +128,103 @@ func selectTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Para
 	return nil, ""
 }
 
-func rewriteForTier(stmt *hql.Select, rule *tierRule, tier tierChoice, exactQuantiles bool) *hql.Select {
+// tierSplit is a query answered in up to three parts over disjoint time ranges: raw rows from
+// the range's start to the first whole bucket, the tier over whole buckets [From, To], and raw
+// rows after the last bucket the tier holds. Each bucket lies in one part, so the parts'
+// groups are the whole query's groups.
+type tierSplit struct {
+	tier     string
+	stmt     *hql.Select // the tier rewrite, for the middle part
+	from, to int64       // the tier's part, inclusive like $__timeFilter
+	desc     bool        // ORDER BY the bucket descending: the parts come in reverse time order
+}
+
+// splitTier finds a tier that answers the whole buckets of stmt's range that it holds, when
+// selectTier found none for the whole range: Grafana's ranges are milliseconds that rarely
+// start on a boundary, and the newest buckets are not rolled up yet. It requires what makes
+// the parts' rows concatenate into the query's result: the result is ordered by the time
+// bucket first (so parts follow one another in time), and there is no OFFSET.
+func splitTier(stmt *hql.Select, cat *hql.Catalog, st store.Querier, p hql.Params, kept func(tier string) time.Duration) *tierSplit {
+	info, ok := st.(store.TierInfo)
+	if !ok || stmt == nil || stmt.From == nil || stmt.Having != nil || stmt.Distinct || stmt.Where == nil ||
+		stmt.Offset != nil || p.From <= 0 || p.To <= p.From || len(stmt.OrderBy) == 0 {
+		return nil
+	}
+	width, desc, ok := orderedByBucket(stmt, p.Interval)
+	if !ok {
+		return nil
+	}
+	now := p.Now
+	if now == 0 {
+		now = time.Now().UnixNano()
+	}
+	w := int64(width)
+	for i := range tierRules {
+		rule := &tierRules[i]
+		if !strings.EqualFold(stmt.From.Name, rule.table) {
+			continue
+		}
+		for _, tier := range rule.tiers {
+			if width%tier.interval != 0 {
+				continue
+			}
+			if t, ok := cat.Table(tier.name); !ok || !t.Materialized {
+				continue
+			}
+			since, complete, exactQuantiles := info.TierInfo(tier.name)
+			from := ceilDiv(p.From, w) * w
+			to := floorDiv(min(p.To+1, complete), w) * w // exclusive here
+			if from < since || to <= from {
+				continue
+			}
+			if ttl := kept(tier.name); ttl > 0 && from < now-int64(ttl)+int64(24*time.Hour) {
+				continue
+			}
+			if out := rewriteForTier(stmt, rule, tier, exactQuantiles, p.Interval); out != nil {
+				return &tierSplit{tier: tier.name, stmt: out, from: from, to: to - 1, desc: desc}
+			}
+		}
+	}
+	return nil
+}
+
+// orderedByBucket returns the width of the time bucket that is the first ORDER BY key of stmt
+// (by alias, position or expression) and whether it sorts descending.
+func orderedByBucket(stmt *hql.Select, interval time.Duration) (time.Duration, bool, bool) {
+	first := stmt.OrderBy[0]
+	e := first.Expr
+	switch n := e.(type) {
+	case *hql.Ident:
+		for _, it := range stmt.Items {
+			if strings.EqualFold(it.Alias, n.Name) {
+				e = it.Expr
+				break
+			}
+		}
+	case *hql.IntLit:
+		if n.Value < 1 || n.Value > int64(len(stmt.Items)) {
+			return 0, false, false
+		}
+		e = stmt.Items[n.Value-1].Expr
+	}
+	d, ok := timeBucket(e, interval)
+	if !ok || d <= 0 {
+		return 0, false, false
+	}
+	return d, first.Desc, true
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
+
+func rewriteForTier(stmt *hql.Select, rule *tierRule, tier tierChoice, exactQuantiles bool, interval time.Duration) *hql.Select {
 	if !tierWhere(stmt.Where, rule) || (rule.requires != nil && !rule.requires(stmt.Where)) {
 		return nil
 	}
@@ -149,7 +249,7 @@ func rewriteForTier(stmt *hql.Select, rule *tierRule, tier tierChoice, exactQuan
 		case isDim(e, rule):
 			grouped[dimName(e)] = true
 		default:
-			d, ok := timeBucket(e)
+			d, ok := timeBucket(e, interval)
 			if !ok || d <= 0 || d%tier.interval != 0 {
 				return nil
 			}
@@ -375,7 +475,7 @@ func isColumn(e hql.Expr, name string) bool {
 func isStringLit(e hql.Expr) bool { _, ok := e.(*hql.StringLit); return ok }
 
 // timeBucket recognises $__timeGroup(timestamp, D) and bucket(timestamp, D) with a constant D.
-func timeBucket(e hql.Expr) (time.Duration, bool) {
+func timeBucket(e hql.Expr, interval time.Duration) (time.Duration, bool) {
 	var args []hql.Expr
 	switch n := e.(type) {
 	case *hql.Macro:
@@ -395,6 +495,12 @@ func timeBucket(e hql.Expr) (time.Duration, bool) {
 		return 0, false
 	}
 	switch d := args[1].(type) {
+	case *hql.Macro:
+		// $__interval is Grafana's interval, a planning parameter like the time range.
+		if d.Name == "$__interval" && interval > 0 {
+			return interval, true
+		}
+		return 0, false
 	case *hql.DurationLit:
 		return d.Value, true
 	case *hql.StringLit:

@@ -149,17 +149,31 @@ func TestTierSelection(t *testing.T) {
 			aligned, "spans_1hour_stats"},
 		// A percentile over several tier rows is not a tier row's percentile.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, service, p95(duration_ns) AS p95 FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service ORDER BY t, service", aligned, ""},
-		// A range that cuts an hour.
+		// A range that cuts an hour: raw rows up to the first whole hour, the tier after.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, "spans_1hour_stats"},
+		// The same with Grafana's $__interval, a millisecond range, and newest first.
+		{"SELECT $__timeGroup(timestamp, $__interval) AS t, service, count(*) AS n, avg(duration_ns) AS mean FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service ORDER BY t DESC, service",
+			hql.Params{From: aligned.From + 1_234_000_000, To: aligned.To - 56_789_000_000, Interval: 2 * time.Hour}, "spans_1hour_stats"},
+		// LIMIT applies to the whole result.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY 1 LIMIT 7",
+			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, "spans_1hour_stats"},
+		// Not ordered by time first, or with an OFFSET: the parts would not simply follow each other.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, service, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service ORDER BY service, t",
+			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, ""},
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t LIMIT 5 OFFSET 3",
 			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, ""},
 		// Columns the tier does not have.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) AND kind != 'Server' GROUP BY t ORDER BY t", aligned, ""},
-		// Not complete yet: the range reaches into the open hour.
+		// The range reaches into the open hour, which the tier does not hold yet: raw rows answer it.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
-			hql.Params{From: aligned.From, To: time.Now().Truncate(time.Hour).Add(time.Hour).UnixNano() - 1}, ""},
+			hql.Params{From: aligned.From, To: time.Now().Truncate(time.Hour).Add(time.Hour).UnixNano() - 1}, "spans_1hour_stats"},
 		// Inclusive end on a boundary: the raw rows at that instant only, not its whole hour.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
-			hql.Params{From: aligned.From, To: aligned.To + 1}, ""},
+			hql.Params{From: aligned.From, To: aligned.To + 1}, "spans_1hour_stats"},
+		// A 90 minute bucket is whole hours, but a range shorter than one bucket has none.
+		{"SELECT $__timeGroup(timestamp, '90m') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.From + int64(80*time.Minute)}, ""},
 	} {
 		got, err := eng.Run(ctx, tc.src, tc.p)
 		if err != nil {
@@ -171,6 +185,11 @@ func TestTierSelection(t *testing.T) {
 		}
 		if got.Tier != tc.tier || raw.Tier != "" {
 			t.Errorf("%s: answered by %q (forced raw: %q), want %q", tc.src, got.Tier, raw.Tier, tc.tier)
+		}
+		// The tier answers whole hours inside the range.
+		if got.Tier != "" && (got.TierFrom < tc.p.From || got.TierTo > tc.p.To || got.TierFrom%int64(time.Hour) != 0 ||
+			(got.TierTo+1)%int64(time.Hour) != 0 || got.TierTo <= got.TierFrom) {
+			t.Errorf("%s: tier answered [%d, %d] of [%d, %d]", tc.src, got.TierFrom, got.TierTo, tc.p.From, tc.p.To)
 		}
 		a, r := cellsOf(got), cellsOf(raw)
 		if len(r) == 0 || !slices.Equal(a, r) {
@@ -262,5 +281,33 @@ func TestTierSelectionMetrics(t *testing.T) {
 		}
 		got.Release()
 		raw.Release()
+	}
+
+	// A dashboard panel as Grafana sends it: a millisecond range up to now and $__interval.
+	// Raw rows answer the ragged start and the hours not rolled up yet, the hourly tier the rest.
+	now := time.Now()
+	grafana := hql.Params{From: day.Add(1500 * time.Millisecond).UnixNano(), To: now.Truncate(time.Millisecond).UnixNano(), Interval: time.Hour}
+	src := "SELECT $__timeGroup(timestamp, $__interval) AS time, attributes['cpu'] AS cpu, avg(value) AS cpu_usage FROM metrics " +
+		"WHERE $__timeFilter(timestamp) AND name = 'cpu_usage' AND type IN ('gauge', 'sum') GROUP BY time, cpu ORDER BY time ASC, cpu"
+	got, err := eng.Run(ctx, src, grafana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Release()
+	raw, err := eng.Run(query.ForceRaw(ctx), src, grafana)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Release()
+	if got.Tier != "metrics_1hour" || got.TierFrom != day.Add(time.Hour).UnixNano() || got.TierTo >= grafana.To {
+		t.Errorf("Grafana panel: answered by %q over [%d, %d], range [%d, %d]", got.Tier, got.TierFrom, got.TierTo, grafana.From, grafana.To)
+	}
+	if a, r := cellsOf(got), cellsOf(raw); len(r) == 0 || !slices.Equal(a, r) {
+		for i := range min(len(a), len(r)) {
+			if a[i] != r[i] {
+				t.Errorf("Grafana panel: tier and raw results differ (%d vs %d rows) at row %d:\n  %s\n  %s", len(a), len(r), i, a[i], r[i])
+				break
+			}
+		}
 	}
 }
