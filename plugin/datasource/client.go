@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +52,10 @@ type result struct {
 	// Tier names the aggregation tier the ingestor read instead of the raw table the query
 	// names (stats.tier in JSON, X-Heimsight-Tier with Arrow); empty when that table answered.
 	Tier string
+	// TierFrom and TierTo (Unix ns, inclusive) are the part of the range the tier answered
+	// (stats.tier_from and stats.tier_to, X-Heimsight-Tier-From and -To): the whole range, or
+	// its whole buckets when raw rows answered the rest. Both 0 when the ingestor does not say.
+	TierFrom, TierTo int64
 }
 
 // APIError is an error answer of the ingestor: {"error": {"code", "message", "line", "column"}}.
@@ -177,6 +182,11 @@ func (c *client) Query(ctx context.Context, q queryRequest) (*result, error) {
 	}
 	if t := strings.TrimSpace(resp.Header.Get("X-Heimsight-Tier")); t != "" {
 		res.Tier = t
+		from, errFrom := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("X-Heimsight-Tier-From")), 10, 64)
+		to, errTo := strconv.ParseInt(strings.TrimSpace(resp.Header.Get("X-Heimsight-Tier-To")), 10, 64)
+		if errFrom == nil && errTo == nil && from <= to {
+			res.TierFrom, res.TierTo = from, to
+		}
 	}
 	return res, nil
 }

@@ -109,8 +109,9 @@ func (d *Datasource) query(ctx context.Context, q backend.DataQuery) backend.Dat
 // run sends the built query and shapes the result.
 func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel, b *builtQuery) (data.Frames, error) {
 	req := queryRequest{Query: b.Text, MaxRows: b.MaxRows, Raw: b.Raw}
+	var from, to time.Time // the range sent, zero when none
 	if !b.NoTimeRange {
-		from, to := q.TimeRange.From, q.TimeRange.To
+		from, to = q.TimeRange.From, q.TimeRange.To
 		if !b.From.IsZero() {
 			from, to = b.From, b.To
 		}
@@ -157,7 +158,7 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel
 		frames[0].AppendNotices(data.Notice{Severity: data.NoticeSeverityWarning,
 			Text: fmt.Sprintf("the result was cut at %d rows; narrow the query or raise its limit", res.Rows)})
 	}
-	if n, ok := tierNotice(b, res.Tier); ok {
+	if n, ok := tierNotice(b, res, from, to); ok {
 		for _, f := range frames {
 			f.AppendNotices(n)
 		}
@@ -167,20 +168,43 @@ func (d *Datasource) run(ctx context.Context, q backend.DataQuery, m *QueryModel
 
 // tierNotice says which aggregation tier answered the query, when the ingestor read one in
 // place of the raw table the query names: the numbers are the same, but a user reading the
-// query text would otherwise not know where they came from.
-func tierNotice(b *builtQuery, tier string) (data.Notice, bool) {
+// query text would otherwise not know where they came from. When the tier answered only part
+// of the range sent (from, to), its whole buckets, with raw rows for a ragged start and for the
+// newest buckets not rolled up yet, the notice gives that part.
+func tierNotice(b *builtQuery, res *result, from, to time.Time) (data.Notice, bool) {
 	table := ""
 	if b.Sel != nil && b.Sel.From != nil {
 		table = b.Sel.From.Name
 	}
+	tier := res.Tier
 	if tier == "" || strings.EqualFold(tier, table) {
 		return data.Notice{}, false
 	}
-	text := fmt.Sprintf("Answered from the %s aggregation tier", tier)
-	if table != "" {
-		text += fmt.Sprintf(" instead of the raw %s table", table)
+	var text string
+	if tierPartial(res, from, to) {
+		rows := "raw rows"
+		if table != "" {
+			rows = fmt.Sprintf("raw %s rows", table)
+		}
+		const layout = "2006-01-02 15:04:05"
+		text = fmt.Sprintf("%s aggregation tier answered %s to %s UTC; %s the rest of the range", tier,
+			time.Unix(0, res.TierFrom).UTC().Format(layout), time.Unix(0, res.TierTo).UTC().Format(layout), rows)
+	} else {
+		text = fmt.Sprintf("Answered from the %s aggregation tier", tier)
+		if table != "" {
+			text += fmt.Sprintf(" instead of the raw %s table", table)
+		}
 	}
 	return data.Notice{Severity: data.NoticeSeverityInfo, Text: text}, true
+}
+
+// tierPartial reports whether the tier answered less than the range sent: the ingestor gave
+// the tier's part, and it starts after from or ends before to.
+func tierPartial(res *result, from, to time.Time) bool {
+	if res.TierFrom == 0 && res.TierTo == 0 {
+		return false // an ingestor that does not report the part answered the whole range
+	}
+	return !from.IsZero() && res.TierFrom > from.UnixNano() || !to.IsZero() && res.TierTo < to.UnixNano()
 }
 
 // niceIntervals are the bucket widths an interval is rounded up to.

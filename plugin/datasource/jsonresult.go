@@ -63,7 +63,11 @@ func readJSONResult(r io.Reader) (*result, error) {
 	for _, a := range arrays {
 		a.Release()
 	}
-	return &result{Schema: schema, Records: []arrow.RecordBatch{rec}, Rows: int64(rows), Truncated: jr.Stats.Truncated, Tier: jr.Stats.Tier}, nil
+	res := &result{Schema: schema, Records: []arrow.RecordBatch{rec}, Rows: int64(rows), Truncated: jr.Stats.Truncated, Tier: jr.Stats.Tier}
+	if res.Tier != "" && jr.Stats.TierFrom <= jr.Stats.TierTo {
+		res.TierFrom, res.TierTo = jr.Stats.TierFrom, jr.Stats.TierTo
+	}
+	return res, nil
 }
 
 func isNull(v json.RawMessage) bool { return len(v) == 0 || bytes.Equal(v, []byte("null")) }

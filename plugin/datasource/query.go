@@ -660,6 +660,9 @@ func (m *QueryModel) buildTraceID() (*builtQuery, error) {
 	return &builtQuery{Sel: sel, NoTimeRange: true, MaxRows: traceMaxSpans}, nil
 }
 
+// valueTypes are the metric types whose points carry the value column the builder aggregates.
+var valueTypes = []string{"gauge", "sum"}
+
 // aggregations maps the builder's aggregation to the function applied to the value column.
 var aggregations = map[string]string{"avg": "avg", "sum": "sum", "min": "min", "max": "max", "count": "count"}
 
@@ -690,6 +693,12 @@ func (m *QueryModel) buildMetrics() (*builtQuery, error) {
 	sel := hql.SelectFrom(table).
 		Filter(hql.TimeFilter(hql.Col("timestamp"))).
 		Filter(hql.Eq(hql.Col("name"), hql.Str(name)))
+	if table == "metrics" {
+		// Only gauge and sum points have a value (a histogram's or summary's groups were all
+		// NULL), and the restriction lets the ingestor answer auto from an aggregation tier,
+		// which holds the aggregates of gauges and sums. raw has it too: both give the same rows.
+		sel.Filter(hql.InStrings(hql.Col("type"), valueTypes...))
+	}
 	filterAll(sel, where)
 	sel.Items = []*hql.SelectItem{{Expr: hql.TimeGroup(hql.Col("timestamp")), Alias: "time"}}
 	sel.GroupBy = []hql.Expr{hql.TimeGroup(hql.Col("timestamp"))}

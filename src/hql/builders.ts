@@ -62,6 +62,9 @@ export const METRIC_TIER_TABLES: Record<Tier, string> = {
   '1d': 'metrics_1day',
 };
 
+/** The metric types whose points carry the value column the raw-table builder aggregates. */
+export const METRIC_VALUE_TYPES = ['gauge', 'sum'];
+
 const MAP_COLUMNS = ['attributes', 'resource', 'scope_attributes'];
 
 // Non-string scalar columns per table: a filter value that is a number becomes a number there.
@@ -344,6 +347,11 @@ export function metricsSelect(q: HeimsightQuery): Select {
   const s = selectFrom(table);
   filter(s, timeFilter());
   filter(s, eq(col('name'), str(name)));
+  if (table === 'metrics') {
+    // Only gauge and sum points carry a value; the restriction also lets the server answer
+    // "auto" from an aggregation tier (query.go buildMetrics).
+    filter(s, inList(col('type'), METRIC_VALUE_TYPES.map(str)));
+  }
   filterAll(s, commonFilters(q, 'metrics'));
   s.items = [{ expr: timeGroup(), alias: 'time' }];
   s.groupBy = [timeGroup()];
