@@ -113,18 +113,10 @@ var settings = []setting{
 		func(o *Options, v string) error { return parseInt(v, &o.QueryMaxRows) }},
 	{"HEIMSIGHT_QUERY_TIMEOUT", "query-timeout", "longest a query may run (Go duration)",
 		func(o *Options) string { return o.QueryTimeout.String() },
-		func(o *Options, v string) error {
-			d, err := time.ParseDuration(v)
-			o.QueryTimeout = d
-			return err
-		}},
+		func(o *Options, v string) error { return parseDuration(v, &o.QueryTimeout) }},
 	{"HEIMSIGHT_SHUTDOWN_DELAY", "shutdown-delay", "after SIGTERM, keep serving this long with /health at 503 before draining (Go duration)",
 		func(o *Options) string { return o.ShutdownDelay.String() },
-		func(o *Options, v string) error {
-			d, err := time.ParseDuration(v)
-			o.ShutdownDelay = d
-			return err
-		}},
+		func(o *Options, v string) error { return parseDuration(v, &o.ShutdownDelay) }},
 	{"HEIMSIGHT_API_URL", "api-url", "REST API URL used by the CLI subcommands",
 		func(o *Options) string { return o.APIURL },
 		func(o *Options, v string) error { o.APIURL = v; return nil }},
@@ -281,6 +273,12 @@ func parsePort(v string, dst *int) error {
 	}
 	*dst = p
 	return nil
+}
+
+func parseDuration(v string, d *time.Duration) error {
+	var err error
+	*d, err = time.ParseDuration(v)
+	return err
 }
 
 func parseInt(v string, dst *int) error {
