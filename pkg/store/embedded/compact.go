@@ -4,6 +4,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -192,6 +193,19 @@ func (s *Store) compactHour(ctx context.Context, j compactJob) error {
 		picked[p] = true
 	}
 	s.mu.Lock()
+	// Retention may have expired the hour while it was being compacted: it marked the inputs
+	// removed. Publishing the new part would bring the hour back until the next enforcement.
+	for _, p := range j.parts {
+		if p.removed {
+			s.mu.Unlock()
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("cannot remove the compacted part of an expired hour: %w", err)
+			}
+			s.opts.Logger.Debug("dropped the compaction of an hour retention expired meanwhile", "table", tableNames[j.table],
+				"hour", time.Unix(j.hour*3600, 0).UTC())
+			return nil
+		}
+	}
 	kept := s.parts[j.table][:0]
 	for _, p := range s.parts[j.table] {
 		if picked[p] {

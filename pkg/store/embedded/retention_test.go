@@ -14,6 +14,7 @@ import (
 
 	"github.com/heimsight/heimsight/pkg/model"
 	"github.com/heimsight/heimsight/pkg/retention"
+	"github.com/heimsight/heimsight/pkg/rollup"
 	"github.com/heimsight/heimsight/pkg/store"
 )
 
@@ -251,5 +252,40 @@ func TestRetentionBufferedRows(t *testing.T) {
 	}
 	if !strings.HasPrefix(filepath.Base(s.parts[0][0].path), "c-") {
 		t.Errorf("part not compacted: %s", s.parts[0][0].path)
+	}
+}
+
+// An hour that retention expires while it is being compacted stays gone: the compaction's new
+// part is dropped, not published.
+func TestRetentionDuringCompaction(t *testing.T) {
+	s := openTest(t, testOptions(t.TempDir()))
+	ctx := context.Background()
+	old := time.Now().UTC().Truncate(time.Hour).Add(-72 * time.Hour).UnixNano()
+	for k := 0; k < 2; k++ {
+		mustWrite(t, s, seqLogs(k*10, 10, old+int64(k)*int64(time.Minute), time.Second))
+		if err := s.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := retention.Defaults().Set(rollup.Logs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enforced := false
+	s.hooks.beforeCompactPublish = func() error {
+		enforced = true
+		return s.EnforceRetention(ctx, p)
+	}
+	if err := s.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !enforced {
+		t.Fatal("the hour was not compacted")
+	}
+	if got := bodies(t, s); len(got) != 0 {
+		t.Errorf("rows of an expired hour are back after its compaction: %d", len(got))
+	}
+	if n := countFiles(t, s.opts.Dir, ".parquet"); n != 0 {
+		t.Errorf("%d Parquet files left of an expired hour", n)
 	}
 }
