@@ -187,7 +187,14 @@ func (pl *planner) plan(s *Select, out *QueryPlan) error {
 	}
 	pl.items = out.Select
 	pl.aliases = make(map[string]int, len(out.Columns))
+	folded := make(map[string]int, len(out.Columns))
 	for i, c := range out.Columns {
+		// DuckDB compares identifiers without case, so names that differ only in case would
+		// name one column there and two on ClickHouse.
+		if j, ok := folded[strings.ToLower(c.Name)]; ok && out.Columns[j].Name != c.Name {
+			return errorf(pl.itemPos[i], "output column names '%s' and '%s' differ only in case; rename one with AS", out.Columns[j].Name, c.Name)
+		}
+		folded[strings.ToLower(c.Name)] = i
 		j, dup := pl.aliases[c.Name]
 		if !dup {
 			pl.aliases[c.Name] = i
@@ -526,6 +533,13 @@ func parseTime(s string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("expected RFC 3339 such as '2024-01-02T15:04:05Z' or a date such as '2024-01-02'")
+}
+
+// ParseDuration reads a duration string such as '5m', '1h30m', '1d' or '250ms' as the planner
+// reads the string argument of bucket and $__timeGroup.
+func ParseDuration(s string) (time.Duration, error) {
+	d, err := parseDurationString(s)
+	return time.Duration(d), err
 }
 
 // parseDurationString reads '5m', '1h30m', '250ms' with the lexer's duration rules.

@@ -76,6 +76,7 @@ func TestPlanErrors(t *testing.T) {
 		{"SELECT service, count(*) FROM logs GROUP BY 3", "GROUP BY position 3 is not in the select list (1..2)", 1, 45},
 		{"SELECT service, count(*) FROM logs GROUP BY 2", "cannot group by position 2: it is an aggregate", 1, 45},
 		{"SELECT service, lower(service) AS service FROM logs", "duplicate output column name 'service'", 1, 17},
+		{"SELECT service AS s, body AS S FROM logs", "differ only in case", 1, 22},
 		{"SELECT * FROM logs_1day_counts WHERE levl = 'error'", "unknown column 'levl' in table logs_1day_counts; did you mean 'level'?", 1, 38},
 	}
 	for _, c := range cases {

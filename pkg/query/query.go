@@ -212,13 +212,15 @@ func (e *Engine) RunSelect(ctx context.Context, stmt *hql.Select, p hql.Params) 
 		resp.TierFrom, resp.TierTo = p.From, p.To
 	}
 	if split != nil {
-		res, err := e.runSplit(ctx, stmt, p, split, plan.Limit)
+		res, tierRead, err := e.runSplit(ctx, stmt, p, split, plan.Limit)
 		if err != nil {
 			return nil, queryError(ctx, err, timeout)
 		}
 		if res != nil {
-			resp.Result, resp.Tier, resp.TierFrom, resp.TierTo = res, split.tier, split.from, split.to
-			resp.Elapsed = time.Since(start)
+			resp.Result, resp.Elapsed = res, time.Since(start)
+			if tierRead { // the LIMIT may be reached before the tier's part
+				resp.Tier, resp.TierFrom, resp.TierTo = split.tier, split.from, split.to
+			}
 			return resp, nil
 		}
 	}
@@ -238,29 +240,30 @@ func queryError(ctx context.Context, err error, timeout time.Duration) error {
 }
 
 // runSplit runs the parts of a split query in the result's order and concatenates their rows
-// up to limit. It returns a nil result when the parts' columns differ in type (the tier's
-// aggregate of a raw count is not the same integer type on every store), and the caller then
-// runs the query over the raw table as a whole.
-func (e *Engine) runSplit(ctx context.Context, raw *hql.Select, p hql.Params, sp *tierSplit, limit int64) (*store.Result, error) {
+// up to limit; tierRead says whether the tier's part ran. It returns a nil result when the
+// parts' columns differ in type (the tier's aggregate of a raw count is not the same integer
+// type on every store), and the caller then runs the query over the raw table as a whole.
+func (e *Engine) runSplit(ctx context.Context, raw *hql.Select, p hql.Params, sp *tierSplit, limit int64) (_ *store.Result, tierRead bool, _ error) {
 	type part struct {
 		stmt     *hql.Select
 		from, to int64
+		tier     bool
 	}
 	var parts []part
 	if p.From < sp.from {
-		parts = append(parts, part{raw, p.From, sp.from - 1})
+		parts = append(parts, part{raw, p.From, sp.from - 1, false})
 	}
-	parts = append(parts, part{sp.stmt, sp.from, sp.to})
+	parts = append(parts, part{sp.stmt, sp.from, sp.to, true})
 	if sp.to < p.To {
-		parts = append(parts, part{raw, sp.to + 1, p.To})
+		parts = append(parts, part{raw, sp.to + 1, p.To, false})
 	}
 	if sp.desc {
 		slices.Reverse(parts)
 	}
 	out := &store.Result{}
-	fail := func(err error) (*store.Result, error) {
+	fail := func(err error) (*store.Result, bool, error) {
 		out.Release()
-		return nil, err
+		return nil, false, err
 	}
 	for _, pt := range parts {
 		pp := p
@@ -273,6 +276,7 @@ func (e *Engine) runSplit(ctx context.Context, raw *hql.Select, p hql.Params, sp
 		if err != nil {
 			return fail(err)
 		}
+		tierRead = tierRead || pt.tier
 		if out.Schema == nil {
 			out.Schema = res.Schema
 		} else if !out.Schema.Equal(res.Schema) {
@@ -302,7 +306,7 @@ func (e *Engine) runSplit(ctx context.Context, raw *hql.Select, p hql.Params, sp
 			break
 		}
 	}
-	return out, nil
+	return out, tierRead, nil
 }
 
 // tierRetention is TierRetention, or the tiers' default retention when it is nil.

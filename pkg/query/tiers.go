@@ -195,8 +195,9 @@ func orderedByBucket(stmt *hql.Select, interval time.Duration) (time.Duration, b
 	e := first.Expr
 	switch n := e.(type) {
 	case *hql.Ident:
+		// Aliases match exactly, as the planner resolves them.
 		for _, it := range stmt.Items {
-			if strings.EqualFold(it.Alias, n.Name) {
+			if it.Alias == n.Name {
 				e = it.Expr
 				break
 			}
@@ -504,13 +505,9 @@ func timeBucket(e hql.Expr, interval time.Duration) (time.Duration, bool) {
 	case *hql.DurationLit:
 		return d.Value, true
 	case *hql.StringLit:
-		if v, ok := strings.CutSuffix(d.Value, "d"); ok {
-			if dd, err := time.ParseDuration(v + "h"); err == nil {
-				return dd * 24, true
-			}
-			return 0, false
-		}
-		dd, err := time.ParseDuration(d.Value)
+		// The planner's own reading of the string, so that the width checked here is the
+		// width the query buckets by.
+		dd, err := hql.ParseDuration(d.Value)
 		return dd, err == nil
 	}
 	return 0, false

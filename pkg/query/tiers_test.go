@@ -158,6 +158,12 @@ func TestTierSelection(t *testing.T) {
 		// LIMIT applies to the whole result.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY 1 LIMIT 7",
 			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, "spans_1hour_stats"},
+		// '1h1d' is 25 hours, as the planner reads it: whole hours, not whole days.
+		{"SELECT $__timeGroup(timestamp, '1h1d') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t",
+			aligned, "spans_1hour_stats"},
+		// The LIMIT is reached in the newest raw part: the tier is not read, so not reported.
+		{"SELECT $__timeGroup(timestamp, '1h') AS t, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t ORDER BY t DESC LIMIT 1",
+			hql.Params{From: aligned.From, To: aligned.To - int64(43*time.Minute)}, ""},
 		// Not ordered by time first, or with an OFFSET: the parts would not simply follow each other.
 		{"SELECT $__timeGroup(timestamp, '1h') AS t, service, count(*) AS n FROM spans WHERE $__timeFilter(timestamp) GROUP BY t, service ORDER BY service, t",
 			hql.Params{From: aligned.From + int64(time.Minute), To: aligned.To}, ""},
