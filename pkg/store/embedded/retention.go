@@ -60,6 +60,7 @@ func (s *Store) EnforceRetention(ctx context.Context, p retention.Policies) erro
 	}
 
 	var del []*part
+	var deletedTo [len(tableNames)]int64 // end of the newest hour deleted, per table
 	dirs := map[string]bool{}
 	s.mu.Lock()
 	if s.closed {
@@ -72,6 +73,7 @@ func (s *Store) EnforceRetention(ctx context.Context, p retention.Policies) erro
 			if (pt.hour+1)*nsPerHour <= cutoff[ti] {
 				// Like a compaction input: unlinked now if unused, else by releaseParts.
 				pt.removed = true
+				deletedTo[ti] = max(deletedTo[ti], (pt.hour+1)*nsPerHour)
 				if pt.refs == 0 {
 					del = append(del, pt)
 				}
@@ -118,7 +120,7 @@ func (s *Store) EnforceRetention(ctx context.Context, p retention.Policies) erro
 	if len(dirs) > 0 {
 		errs = append(errs, s.removeEmptyPartitions(dirs)...)
 	}
-	if err := s.enforceTierRetention(p); err != nil {
+	if err := s.enforceTierRetention(p, deletedTo); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

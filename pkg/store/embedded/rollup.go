@@ -326,16 +326,17 @@ const rawRetentionFile = "raw_retention.json"
 type rawRetention struct {
 	// TTL is the table's TTL in the policies last enforced.
 	TTL time.Duration `json:"ttl"`
-	// Cutoff is the highest cutoff ever enforced (Unix ns), floored to the hour (so the file is
-	// rewritten once an hour at most): every hour that ended at or before it lost its raw
-	// parts, even if a longer TTL was set since.
+	// Cutoff is the end of the newest hour whose raw parts an enforcement deleted (Unix ns):
+	// every hour that ended at or before it lost its raw parts, even if a longer TTL was set
+	// since. It is what was deleted, not now - TTL at the enforcement, so that one enforcement
+	// under a clock set in the future cannot stop the rollup of every later hour for good.
 	Cutoff int64 `json:"cutoff"`
 }
 
 // rawHorizon is the hour boundary (Unix ns) before which raw table ti has lost its parts, or
-// will at the next enforcement, per the retention last enforced: max(now - TTL, highest
-// cutoff enforced), floored to the hour, as retention deletes an hour once its end has passed
-// the cutoff. A unit that starts before it is not whole any more (or soon will not be);
+// will at the next enforcement, per the retention last enforced: max(now - TTL, end of the
+// newest hour deleted), floored to the hour, as retention deletes an hour once its end has
+// passed the cutoff. A unit that starts before it is not whole any more (or soon will not be);
 // using now - TTL and not only the cutoffs enforced also covers a late row flushed between an
 // enforcement deleting its hour and the cutoff being recorded here. 0 before any enforcement.
 func (st *rollupState) rawHorizon(ti int, now int64) int64 {
@@ -352,9 +353,9 @@ func (st *rollupState) rawHorizon(ti int, now int64) int64 {
 	return h - h%nsPerHour
 }
 
-// recordRawRetention records the raw TTLs of p and the cutoffs enforced at now, and writes
-// them down when they changed.
-func (s *Store) recordRawRetention(p retention.Policies, now time.Time) error {
+// recordRawRetention records the raw TTLs of p and, per table, the end of the newest hour an
+// enforcement deleted (deleted, Unix ns, 0: none), and writes them down when they changed.
+func (s *Store) recordRawRetention(p retention.Policies, deleted [len(tableNames)]int64) error {
 	st := s.rollup
 	if st == nil {
 		return nil
@@ -369,8 +370,7 @@ func (s *Store) recordRawRetention(p retention.Policies, now time.Time) error {
 			return fmt.Errorf("cannot record raw retention: no TTL for %s", retentionDataType[ti])
 		}
 		old := st.raw[table]
-		c := now.Add(-ttl).UnixNano()
-		r := rawRetention{TTL: ttl, Cutoff: max(old.Cutoff, c-c%nsPerHour)}
+		r := rawRetention{TTL: ttl, Cutoff: max(old.Cutoff, deleted[ti])}
 		changed = changed || r != old
 		next[table] = r
 	}
@@ -755,12 +755,14 @@ func (s *Store) tierSource(table string, from, to int64) (rel string, ok bool, e
 }
 
 // enforceTierRetention removes the tier parts whose unit ended before now minus the tier's TTL.
-func (s *Store) enforceTierRetention(p retention.Policies) error {
+// deleted is, per raw table, the end of the newest hour whose raw parts the enforcement
+// deleted (0: none).
+func (s *Store) enforceTierRetention(p retention.Policies, deleted [len(tableNames)]int64) error {
 	now := s.opts.now()
 	var errs []error
 	// Called once the raw parts are deleted: from now on, the rollup must not recompute the
 	// units that lost them.
-	if err := s.recordRawRetention(p, now); err != nil {
+	if err := s.recordRawRetention(p, deleted); err != nil {
 		errs = append(errs, err)
 	}
 	removed := 0

@@ -436,3 +436,42 @@ func TestRollupLateRowsPastRawRetention(t *testing.T) {
 	}
 	check("after a restart")
 }
+
+// One enforcement under a clock briefly set in the future (a wrong hardware clock at boot, a
+// restored snapshot) must not stop the rollup of the hours that come after it: the horizon
+// records what retention deleted, not the clock's idea of now - TTL.
+func TestRollupAfterClockJump(t *testing.T) {
+	ctx := context.Background()
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	clk := day.Add(36 * time.Hour)
+	o := testOptions(t.TempDir())
+	o.RollupInterval = 0
+	o.FlushInterval = time.Hour
+	o.now = func() time.Time { return clk }
+	s := openTest(t, o)
+	defer s.Close()
+	real := clk
+	clk = time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.EnforceRetention(ctx, retention.Defaults()); err != nil {
+		t.Fatal(err)
+	}
+	clk = real
+	hour := day.Add(30 * time.Hour)
+	if err := s.Write(ctx, rollupBatch(newLogGen(3, hour), hour, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.Rollup(ctx)
+	if err != nil || n == 0 {
+		t.Fatalf("an on-time hour after a clock jump: %d units rolled up, %v", n, err)
+	}
+	got := sqlRows(t, s, func(src store.TableSource) (string, error) {
+		rel, err := src("logs_1hour_counts")
+		return "SELECT sum(count) FROM " + rel, err
+	})
+	if len(got) != 1 || got[0] != "100" {
+		t.Errorf("logs_1hour_counts holds %v logs, want 100", got)
+	}
+}
