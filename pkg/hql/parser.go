@@ -198,44 +198,30 @@ func (p *parser) parseSelect() (*Select, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
-	if p.isKw("WHERE") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("WHERE")
+	if ok, err := p.clause("WHERE", "WHERE", false); err != nil {
+		return nil, err
+	} else if ok {
 		if s.Where, err = p.parseExpr(); err != nil {
 			return nil, err
 		}
 	}
-	if p.isKw("GROUP") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("GROUP BY")
-		if _, err := p.expectKw("BY"); err != nil {
-			return nil, err
-		}
+	if ok, err := p.clause("GROUP", "GROUP BY", true); err != nil {
+		return nil, err
+	} else if ok {
 		if s.GroupBy, err = p.parseExprList(); err != nil {
 			return nil, err
 		}
 	}
-	if p.isKw("HAVING") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("HAVING")
+	if ok, err := p.clause("HAVING", "HAVING", false); err != nil {
+		return nil, err
+	} else if ok {
 		if s.Having, err = p.parseExpr(); err != nil {
 			return nil, err
 		}
 	}
-	if p.isKw("ORDER") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("ORDER BY")
-		if _, err := p.expectKw("BY"); err != nil {
-			return nil, err
-		}
+	if ok, err := p.clause("ORDER", "ORDER BY", true); err != nil {
+		return nil, err
+	} else if ok {
 		for {
 			oat := p.tok.Pos
 			e, err := p.parseExpr()
@@ -258,25 +244,39 @@ func (p *parser) parseSelect() (*Select, error) {
 			}
 		}
 	}
-	if p.isKw("LIMIT") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("LIMIT")
+	if ok, err := p.clause("LIMIT", "LIMIT", false); err != nil {
+		return nil, err
+	} else if ok {
 		if s.Limit, err = p.parseCount(); err != nil {
 			return nil, err
 		}
 	}
-	if p.isKw("OFFSET") {
-		if err := p.advance(); err != nil {
-			return nil, err
-		}
-		p.passed("OFFSET")
+	if ok, err := p.clause("OFFSET", "OFFSET", false); err != nil {
+		return nil, err
+	} else if ok {
 		if s.Offset, err = p.parseCount(); err != nil {
 			return nil, err
 		}
 	}
 	return s, nil
+}
+
+// clause consumes the keyword that opens a clause (and BY after it, when by) if the current
+// token is kw, and records the clause as passed under name for the "expected" lists.
+func (p *parser) clause(kw, name string, by bool) (bool, error) {
+	if !p.isKw(kw) {
+		return false, nil
+	}
+	if err := p.advance(); err != nil {
+		return false, err
+	}
+	p.passed(name)
+	if by {
+		if _, err := p.expectKw("BY"); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
 }
 
 func (p *parser) parseCount() (*Count, error) {
